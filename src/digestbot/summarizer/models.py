@@ -1,0 +1,148 @@
+"""Pydantic models shared by every stage of the pipeline and every adapter.
+
+They are the contract between the summarizer (which produces them), the bot (which stores
+and routes them) and the adapters (which render them), so they carry data only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class Backend(StrEnum):
+    """Which back end wrote a summary; shown to readers so a degraded digest is never a secret."""
+
+    OFFLINE = "offline"
+    LLM = "llm"
+
+
+class Paper(BaseModel):
+    """One arXiv paper's metadata, as announced.
+
+    ``arxiv_id`` never carries the version suffix, so that a new version of a paper is the
+    same paper for de-duplication, caching and delivery bookkeeping.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    arxiv_id: str = Field(pattern=r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
+    version: int = Field(default=1, ge=1)
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    comment: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def arxiv_categories(self) -> tuple[str, ...]:
+        """Primary category first, then the cross-lists, without repeats."""
+        ordered = ([self.primary_category] if self.primary_category else []) + list(self.categories)
+        return tuple(dict.fromkeys(ordered))
+
+
+class Category(BaseModel):
+    """One entry of the taxonomy; loaded from a data file, never hard-coded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: str
+    description: str
+    keywords: tuple[str, ...] = ()
+    arxiv_priors: dict[str, float] = Field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+class CategoryAssignment(BaseModel):
+    """Why a paper sits in its category; kept so categorization can be explained and audited."""
+
+    arxiv_id: str
+    slug: str
+    score: float = 0.0
+    reason: str = ""
+
+
+class KeyFact(BaseModel):
+    """One paper's most important finding, quoted from (offline) or grounded in (LLM) its abstract."""
+
+    arxiv_id: str
+    title: str
+    fact: str
+
+
+class CategorySummary(BaseModel):
+    """The seed's five-part summary of one category, each part its own field."""
+
+    main_themes: list[str]
+    keywords: list[str]
+    key_facts: list[KeyFact]
+    impact: list[str]
+    outlook: str
+    backend: Backend
+    notes: list[str] = Field(default_factory=list)
+
+
+class PaperSummary(BaseModel):
+    """A single paper's summary, for ``/digest paper`` and ``digestbot paper``."""
+
+    arxiv_id: str
+    title: str
+    tldr: str
+    key_points: list[str]
+    keywords: list[str]
+    backend: Backend
+
+
+class CategorySection(BaseModel):
+    """A category of one digest: its papers (in display order) and their summary."""
+
+    category: Category
+    papers: list[Paper]
+    summary: CategorySummary
+
+
+class Digest(BaseModel):
+    """A day's digest; built once per (date, language) and shared by every channel."""
+
+    date: dt.date
+    language: str
+    sections: list[CategorySection]
+    backend: Backend
+    source: str
+    notes: list[str] = Field(default_factory=list)
+    assignments: list[CategoryAssignment] = Field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Papers per category name, in section order (what the chart shows)."""
+        return {section.category.name: len(section.papers) for section in self.sections}
+
+    @property
+    def papers(self) -> list[Paper]:
+        return [paper for section in self.sections for paper in section.papers]
+
+    def section(self, slug: str) -> CategorySection | None:
+        return next((s for s in self.sections if s.category.slug == slug), None)
+
+    def only(self, slugs: list[str]) -> Digest:
+        """The same digest restricted to some categories (a channel's filter)."""
+        wanted = set(slugs)
+        return self.model_copy(
+            update={"sections": [s for s in self.sections if s.category.slug in wanted]}
+        )
