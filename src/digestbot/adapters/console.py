@@ -1,0 +1,92 @@
+"""The console adapter: a terminal REPL that speaks the same ``/digest`` commands as Slack.
+
+It doubles as the in-memory chat used by scenario tests: :class:`ConsoleSession` takes a
+line and returns what the bot would print, with no terminal involved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from digestbot.bot.commands import CommandError, parse_command
+from digestbot.bot.config import Settings
+from digestbot.bot.factory import make_digest_service
+from digestbot.bot.handlers import CommandHandler, Conversation
+from digestbot.bot.markdown import render_digest, render_paper
+from digestbot.bot.replies import (
+    AnswerReply,
+    CategoriesReply,
+    DigestReply,
+    PaperReply,
+    Reply,
+    SearchReply,
+    TextReply,
+)
+
+PROMPT = "digest> "
+GREETING = "Paper Digest Bot — type /digest help, or quit to leave."
+
+
+class ConsoleSession:
+    """One person at a terminal: commands in, rendered text out."""
+
+    def __init__(self, handler: CommandHandler, *, chart_dir: Path) -> None:
+        self.handler = handler
+        self.chart_dir = chart_dir
+        self.conversation = Conversation(
+            platform="console", channel_id="terminal", user_id="you", can_manage_channel=True
+        )
+
+    async def send(self, line: str) -> str:
+        text = line.strip()
+        if not text:
+            return ""
+        command_text = text.removeprefix("/digest").strip() if text.startswith("/digest") else None
+        if command_text is None:
+            return "Commands start with /digest — try /digest help."
+        try:
+            command = parse_command(command_text, self.handler.digests.taxonomy)
+        except CommandError as error:
+            return str(error)
+        reply = await self.handler.handle(command, self.conversation)
+        return self.render(reply)
+
+    def render(self, reply: Reply) -> str:
+        match reply:
+            case TextReply(text=text):
+                return text
+            case DigestReply(digest=digest, chart_png=png):
+                chart = self.chart_dir / f"digest-{digest.date.isoformat()}.png"
+                chart.write_bytes(png)
+                return render_digest(digest, chart_file=str(chart))
+            case PaperReply(paper=paper, summary=summary):
+                return render_paper(paper, summary)
+            case CategoriesReply(categories=categories):
+                return "\n".join(f"{c.slug:<12} {c.name} — {c.description}" for c in categories)
+            case SearchReply(query=query, hits=hits):
+                if not hits:
+                    return f"Nothing found for '{query}'."
+                return "\n".join(f"{h.digest_date}  {h.paper.title} ({h.paper.abs_url})" for h in hits)
+            case AnswerReply(text=text, citations=citations):
+                sources = "\n".join(f"[{c.arxiv_id}] https://arxiv.org/abs/{c.arxiv_id}" for c in citations)
+                return f"{text}\n\n{sources}" if sources else text
+
+
+async def run_console(settings: Settings) -> None:
+    """Read commands until EOF or ``quit``; input is read in a thread so the loop stays free."""
+    handler = CommandHandler(digests=make_digest_service(settings))
+    with tempfile.TemporaryDirectory(prefix="digestbot-") as folder:
+        session = ConsoleSession(handler, chart_dir=Path(folder))
+        print(GREETING)
+        while True:
+            try:
+                line = await asyncio.to_thread(input, PROMPT)
+            except EOFError:
+                break
+            if line.strip().lower() in {"quit", "exit", ":q"}:
+                break
+            output = await session.send(line)
+            if output:
+                print(output)

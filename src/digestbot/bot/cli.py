@@ -1,0 +1,177 @@
+"""The ``digestbot`` command line; heavy libraries are imported inside the commands that use
+them so ``digestbot --help`` stays instant."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from digestbot import __version__
+
+app = typer.Typer(
+    help="Paper Digest Bot: a daily, categorized digest of new AI papers from arXiv.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Console:
+    """Progress on stderr (quiet with -q), results on stdout, errors as one red line."""
+
+    quiet = False
+
+    @classmethod
+    def progress(cls, message: str) -> None:
+        if not cls.quiet:
+            typer.echo(message, err=True)
+
+    @staticmethod
+    def fail(message: str) -> typer.Exit:
+        typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+        return typer.Exit(code=1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"digestbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    Console.quiet = quiet
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", "-s", help="arxiv, sample, or a path to a .jsonl file of papers. [env: DIGEST_SOURCE]"),
+]
+LanguageOption = Annotated[
+    str | None, typer.Option("--lang", "-l", help="Output language, e.g. en or ko. [env: DIGEST_LANGUAGE]")
+]
+
+
+def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    from digestbot.bot.config import ConfigError, load_settings
+
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as error:
+        raise Console.fail(str(error)) from None
+
+
+def _run(coroutine):  # type: ignore[no-untyped-def]
+    """Run a use-case; expected failures become one line and exit code 1, never a traceback."""
+    from digestbot.bot.commands import CommandError
+    from digestbot.bot.config import ConfigError
+    from digestbot.summarizer.ids import InvalidArxivId
+    from digestbot.summarizer.sources.base import SourceError
+    from digestbot.summarizer.taxonomy import TaxonomyError
+
+    try:
+        return asyncio.run(coroutine)
+    except (SourceError, CommandError, ConfigError, InvalidArxivId, TaxonomyError) as error:
+        raise Console.fail(str(error)) from None
+
+
+@app.command()
+def digest(
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", help="Announcement date YYYY-MM-DD (default: the latest).")
+    ] = None,
+    source: SourceOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the .md and .png files.")] = Path("."),
+    lang: LanguageOption = None,
+    categories: Annotated[
+        str | None, typer.Option("--categories", "-c", help="Only these category slugs, comma-separated.")
+    ] = None,
+) -> None:
+    """Build a digest and write digest-YYYY-MM-DD.md and digest-YYYY-MM-DD.png."""
+    from digestbot.bot.commands import parse_date, resolve_category
+    from digestbot.bot.factory import make_digest_service
+    from digestbot.bot.markdown import chart_filename, render_digest
+
+    settings = _settings(digest_source=source, digest_language=lang)
+    service = make_digest_service(settings)
+
+    async def build() -> None:
+        day = parse_date(date) if date else None
+        if day and day > dt.date.today() + dt.timedelta(days=1):
+            raise Console.fail(f"{day.isoformat()} is in the future; arXiv has not announced it yet.")
+        wanted = [resolve_category(c, service.taxonomy) for c in categories.split(",")] if categories else None
+        result = await service.digest(day, progress=Console.progress)
+        if wanted:
+            result = result.only(wanted)
+        out.mkdir(parents=True, exist_ok=True)
+        chart_path = out / chart_filename(result)
+        chart_path.write_bytes(service.chart(result))
+        markdown_path = out / f"digest-{result.date.isoformat()}.md"
+        markdown_path.write_text(render_digest(result, chart_file=chart_path.name), encoding="utf-8")
+        Console.progress(f"{len(result.papers)} papers in {len(result.sections)} categories.")
+        typer.echo(str(markdown_path))
+        typer.echo(str(chart_path))
+
+    _run(build())
+
+
+@app.command()
+def paper(
+    reference: Annotated[str, typer.Argument(help="An arXiv id (2409.14674) or an arxiv.org URL.")],
+    source: SourceOption = None,
+    lang: LanguageOption = None,
+) -> None:
+    """Fetch one paper and print its summary."""
+    from digestbot.bot.factory import make_digest_service
+    from digestbot.bot.markdown import render_paper
+    from digestbot.summarizer.ids import parse_arxiv_ref
+
+    settings = _settings(digest_source=source, digest_language=lang)
+
+    async def show() -> None:
+        arxiv_id = parse_arxiv_ref(reference).arxiv_id
+        service = make_digest_service(settings)
+        found = await service.paper(arxiv_id)
+        typer.echo(render_paper(found, await service.summarize_paper(found)))
+
+    _run(show())
+
+
+@app.command()
+def categories() -> None:
+    """List the categories (slug, name, what belongs there)."""
+    from digestbot.bot.factory import make_taxonomy
+
+    taxonomy = make_taxonomy(_settings())
+    for category in taxonomy.categories:
+        typer.echo(f"{category.slug:<12} {category.name:<26} {category.description}")
+
+
+@app.command()
+def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
+    """Talk to the bot in this terminal: type the same commands as in Slack (/digest llm, …)."""
+    from digestbot.adapters.console import run_console
+
+    settings = _settings(digest_source=source, digest_language=lang)
+    _run(run_console(settings))
+
+
+def main() -> None:
+    app()

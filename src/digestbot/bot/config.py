@@ -1,0 +1,127 @@
+"""One settings object, read from the environment and ``.env``; secrets only from there.
+
+A wrong value fails at start-up with a message that names the variable and the fix, instead
+of surfacing as a confusing error at 09:00 when the first digest is due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ARXIV_CATEGORIES = ("cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "stat.ML", "eess.IV")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+def parse_time_of_day(text: str) -> dt.time:
+    """``09:00`` -> 09:00; anything else gets a message naming the accepted form."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time of day; use 24-hour HH:MM, e.g. 09:00 or 18:30.")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_timezone(text: str) -> ZoneInfo:
+    """An IANA zone name such as ``Asia/Seoul`` or ``UTC``."""
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"'{text}' is not a time zone; use an IANA name such as UTC, Europe/Berlin or Asia/Seoul."
+        ) from error
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    digest_model: str = "gpt-4o-mini"
+    digest_model_categorize: str | None = None
+    digest_model_summarize: str | None = None
+    digest_model_answer: str | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    discord_token: SecretStr | None = None
+    discord_api_url: str | None = None
+    discord_guild_id: int | None = None
+
+    database_url: str = "sqlite:///./digestbot.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    arxiv_categories: str = ",".join(DEFAULT_ARXIV_CATEGORIES)
+
+    digest_source: str = "arxiv"
+    digest_language: str = "en"
+    digest_timezone: str = "UTC"
+    digest_time: str = "09:00"
+    digest_taxonomy_file: Path | None = None
+    digest_channels: str = ""
+
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @field_validator("digest_time")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        parse_time_of_day(value)
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        parse_timezone(value)
+        return value
+
+    @field_validator("digest_language")
+    @classmethod
+    def _valid_language(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
+            raise ValueError(f"'{value}' is not a language code; use e.g. en, ko, de or pt-BR.")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _valid_log_format(cls, value: str) -> str:
+        if value not in {"text", "json"}:
+            raise ValueError("use 'text' or 'json'.")
+        return value
+
+    @property
+    def arxiv_category_list(self) -> list[str]:
+        return [c.strip() for c in self.arxiv_categories.split(",") if c.strip()]
+
+    @property
+    def llm_configured(self) -> bool:
+        """A key, or a base URL alone (local servers such as Ollama often need no key)."""
+        return self.openai_api_key is not None or bool(self.openai_base_url)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors():
+            variable = str(issue["loc"][0]).upper() if issue["loc"] else "settings"
+            message = issue["msg"].removeprefix("Value error, ")
+            problems.append(f"{variable}: {message}")
+        raise ConfigError("Invalid configuration — " + "; ".join(problems)) from None

@@ -1,0 +1,139 @@
+"""The digest service: build a day's digest once, keep it, and hand it to every channel.
+
+Building costs arXiv requests and (with a key) model calls, so a digest is made once per
+(date, language, source) and reused by every channel, command and follow-up question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.chart import render_chart
+from digestbot.summarizer.models import Digest, Paper, PaperSummary
+from digestbot.summarizer.pipeline import Progress, build_digest
+from digestbot.summarizer.sources.base import PaperSource
+from digestbot.summarizer.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+
+class DigestStore(Protocol):
+    """Where built digests are kept (memory by default, the database under ``digestbot run``)."""
+
+    def load_digest(self, day: dt.date | None, language: str, source: str) -> Digest | None: ...
+
+    def save_digest(self, digest: Digest) -> None: ...
+
+
+class MemoryDigestStore:
+    """Digests for the life of the process; enough for the CLI and the console."""
+
+    def __init__(self) -> None:
+        self._digests: dict[tuple[dt.date, str, str], Digest] = {}
+
+    def load_digest(self, day: dt.date | None, language: str, source: str) -> Digest | None:
+        matches = [
+            digest
+            for (date, lang, src), digest in self._digests.items()
+            if lang == language and src == source and (day is None or date == day)
+        ]
+        return max(matches, key=lambda d: d.date) if matches else None
+
+    def save_digest(self, digest: Digest) -> None:
+        self._digests[(digest.date, digest.language, digest.source)] = digest
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+class DigestService:
+    """Use-cases around digests, with their collaborators passed in (testable with no platform)."""
+
+    def __init__(
+        self,
+        *,
+        source: PaperSource,
+        taxonomy: Taxonomy,
+        categorizer: Categorizer,
+        summarizer: Summarizer,
+        store: DigestStore | None = None,
+        language: str = "en",
+    ) -> None:
+        self.source = source
+        self.taxonomy = taxonomy
+        self.categorizer = categorizer
+        self.summarizer = summarizer
+        self.store = store or MemoryDigestStore()
+        self.language = language
+        self._locks: dict[tuple[dt.date | None, str], asyncio.Lock] = {}
+        self._charts: dict[tuple[dt.date, str, tuple[str, ...]], bytes] = {}
+
+    async def digest(
+        self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
+    ) -> Digest:
+        """The digest of ``day`` (``None``: the latest announcement), built at most once."""
+        language = language or self.language
+        cached = self.store.load_digest(day, language, self.source.name)
+        if cached is not None and day is not None:
+            return cached
+        lock = self._locks.setdefault((day, language), asyncio.Lock())
+        async with lock:
+            cached = self.store.load_digest(day, language, self.source.name)
+            if cached is not None and day is not None:
+                return cached
+            progress(f"Fetching papers from {self.source.name}…")
+            listing = await asyncio.to_thread(self.source.listing, day)
+            cached = self.store.load_digest(listing.date, language, self.source.name)
+            if cached is not None:
+                return cached
+            progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
+            digest = await build_digest(
+                listing,
+                taxonomy=self.taxonomy,
+                categorizer=self.categorizer,
+                summarizer=self.summarizer,
+                language=language,
+                progress=progress,
+            )
+            self.store.save_digest(digest)
+            log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
+            return digest
+
+    def chart(self, digest: Digest) -> bytes:
+        """The PNG for a digest (or a category subset of it), drawn once."""
+        key = (digest.date, digest.language, tuple(s.category.slug for s in digest.sections))
+        if key not in self._charts:
+            self._charts[key] = render_chart(digest.counts, day=digest.date)
+        return self._charts[key]
+
+    async def paper(self, arxiv_id: str) -> Paper:
+        """A paper from a stored digest if we have it (no request), else from the source."""
+        for digest in self._known_digests():
+            for paper in digest.papers:
+                if paper.arxiv_id == arxiv_id:
+                    return paper
+        return await asyncio.to_thread(self.source.paper, arxiv_id)
+
+    async def summarize_paper(self, paper: Paper, *, language: str | None = None) -> PaperSummary:
+        return await self.summarizer.summarize_paper(paper, language=language or self.language)
+
+    def find_by_title(self, words: str) -> Sequence[Paper]:
+        """Papers of the stored digests whose titles contain every word (``/digest paper <words>``)."""
+        wanted = [w.lower() for w in words.split()]
+        found: dict[str, Paper] = {}
+        for digest in self._known_digests():
+            for paper in digest.papers:
+                title = paper.title.lower()
+                if all(word in title for word in wanted):
+                    found.setdefault(paper.arxiv_id, paper)
+        return list(found.values())
+
+    def _known_digests(self) -> list[Digest]:
+        latest = self.store.load_digest(None, self.language, self.source.name)
+        return [latest] if latest else []

@@ -1,0 +1,135 @@
+"""Turn a parsed command into a reply; the one place where commands meet the services.
+
+Adapters call :meth:`CommandHandler.handle` after they have acknowledged the platform (the
+3-second rule), so everything here may be slow.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from digestbot.bot.commands import (
+    ADMIN_COMMANDS,
+    HELP_TEXT,
+    AskCommand,
+    CategoriesCommand,
+    Command,
+    CommandError,
+    DigestCommand,
+    HelpCommand,
+    PaperCommand,
+    SearchCommand,
+    SettingsCommand,
+    SubscribeCommand,
+    UnsubscribeCommand,
+    echo,
+)
+from digestbot.bot.digests import DigestService
+from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
+from digestbot.bot.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
+from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
+from digestbot.summarizer.sources.base import SourceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a command came from: enough to answer, check rights and keep thread state."""
+
+    platform: str
+    channel_id: str
+    user_id: str
+    can_manage_channel: bool = False
+    thread_id: str | None = None
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.channel_id}"
+
+
+class CommandHandler:
+    """The services a command may need; subscriptions and questions are optional so the CLI
+    and the console work without a database or a language model."""
+
+    def __init__(
+        self,
+        *,
+        digests: DigestService,
+        threads: ThreadLinks | None = None,
+        subscriptions: SubscriptionCommands | None = None,
+        questions: QuestionCommands | None = None,
+    ) -> None:
+        self.digests = digests
+        self.threads = threads
+        self.subscriptions = subscriptions
+        self.questions = questions
+
+    async def follow_up(self, question: str, conversation: Conversation) -> Reply | None:
+        """A message in a thread: answered when the thread is a digest's, ignored otherwise."""
+        if conversation.thread_id is None or self.threads is None or self.questions is None:
+            return None
+        link = self.threads.lookup(conversation.platform, conversation.channel_id, conversation.thread_id)
+        if link is None:
+            return None
+        try:
+            return await self.questions.ask_in_thread(question, link, conversation)
+        except (CommandError, SourceError) as error:
+            return TextReply(str(error), ephemeral=True)
+
+    async def handle(self, command: Command, conversation: Conversation) -> Reply:
+        """Every expected failure becomes a one-line, ephemeral reply; nothing is raised."""
+        if isinstance(command, ADMIN_COMMANDS) and not conversation.can_manage_channel:
+            return TextReply("Only members who can manage this channel may change its subscription.", True)
+        try:
+            return await self._dispatch(command, conversation)
+        except (CommandError, InvalidArxivId, SourceError) as error:
+            return TextReply(str(error), ephemeral=True)
+
+    async def _dispatch(self, command: Command, conversation: Conversation) -> Reply:
+        match command:
+            case HelpCommand():
+                return TextReply(HELP_TEXT, ephemeral=True)
+            case CategoriesCommand():
+                return CategoriesReply(categories=self.digests.taxonomy.categories)
+            case DigestCommand(category=slug, date=day):
+                digest = await self.digests.digest(day)
+                if slug is not None:
+                    if digest.section(slug) is None:
+                        name = self.digests.taxonomy.get(slug).name
+                        return TextReply(f"No {name} papers were announced on {digest.date.isoformat()}.")
+                    digest = digest.only([slug])
+                return DigestReply(digest=digest, chart_png=self.digests.chart(digest))
+            case PaperCommand(query=query):
+                return await self._paper(query)
+            case AskCommand(arxiv_ref=ref, question=question) if self.questions:
+                return await self.questions.ask_paper(parse_arxiv_ref(ref).arxiv_id, question, conversation)
+            case SearchCommand(words=words) if self.questions:
+                return await self.questions.search(words, conversation)
+            case SubscribeCommand() if self.subscriptions:
+                return await self.subscriptions.subscribe(command, conversation)
+            case UnsubscribeCommand() if self.subscriptions:
+                return await self.subscriptions.unsubscribe(conversation)
+            case SettingsCommand() if self.subscriptions:
+                return await self.subscriptions.settings(conversation)
+            case AskCommand() | SearchCommand():
+                return TextReply("Questions and search are not enabled in this setup.", ephemeral=True)
+            case SubscribeCommand() | UnsubscribeCommand() | SettingsCommand():
+                return TextReply("Subscriptions need the long-running bot (`digestbot run`).", ephemeral=True)
+        raise CommandError("Unknown command; try /digest help.")
+
+    async def _paper(self, query: str) -> Reply:
+        if looks_like_arxiv_ref(query):
+            paper = await self.digests.paper(parse_arxiv_ref(query).arxiv_id)
+        else:
+            matches = self.digests.find_by_title(query)
+            if not matches:
+                raise CommandError(
+                    f"No paper in the recent digests has '{echo(query)}' in its title; try its arXiv id."
+                )
+            if len(matches) > 1:
+                listing = "; ".join(f"{p.arxiv_id} {p.title[:60]}" for p in matches[:5])
+                raise CommandError(f"{len(matches)} papers match — which one? {listing}")
+            paper = matches[0]
+        return PaperReply(paper=paper, summary=await self.digests.summarize_paper(paper))

@@ -1,0 +1,89 @@
+"""Render a digest as the seed's Markdown document (``digest-YYYY-MM-DD.md``).
+
+Generated and untrusted text is escaped so it can never change the document's structure: a
+summary that says ``## Heading`` or a title with ``<script>`` renders as text (the seed's own
+output shows the bug this prevents — a summary's heading split its Multimodal section).
+"""
+
+from __future__ import annotations
+
+import re
+
+from digestbot.bot.locale import labels_for
+from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_<>#|~]|\](?=\())")
+_LINE_START_SPECIALS = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
+
+
+def escape(text: str) -> str:
+    """One line of inert text: newlines folded, Markdown/HTML specials backslash-escaped."""
+    flat = " ".join(text.split())
+    escaped = _INLINE_SPECIALS.sub(r"\\\1", flat)
+    return _LINE_START_SPECIALS.sub(r"\1\\\2", escaped)
+
+
+def chart_filename(digest: Digest) -> str:
+    return f"digest-{digest.date.isoformat()}.png"
+
+
+def render_digest(digest: Digest, *, chart_file: str | None = None) -> str:
+    labels = labels_for(digest.language)
+    chart = f"![{labels.chart_alt}]({chart_file or chart_filename(digest)})"
+    produced_by = labels.llm if digest.backend is Backend.LLM else labels.extractive
+    lines = [
+        f"# {labels.title}",
+        "",
+        chart,
+        "",
+        f"*{digest.date.isoformat()} · {len(digest.papers)} {labels.papers} · {produced_by}*",
+    ]
+    lines += [f"> {escape(note)}" for note in digest.notes]
+    for section in digest.sections:
+        lines += ["", *render_section(section, digest.language)]
+    return "\n".join(lines) + "\n"
+
+
+def render_section(section: CategorySection, language: str) -> list[str]:
+    labels = labels_for(language)
+    lines = [f"## {escape(section.category.name)}", "", f"**{labels.summary}:**", ""]
+    lines += render_summary(section.summary, language)
+    lines += ["", f"**{labels.sources}:**", ""]
+    lines += [f" - {source_line(paper)}" for paper in section.papers]
+    return [*lines, ""]
+
+
+def render_summary(summary: CategorySummary, language: str) -> list[str]:
+    labels = labels_for(language)
+    lines = [f"{labels.main_themes}:"]
+    lines += [f"- {escape(theme)}" for theme in summary.main_themes]
+    lines += ["", f"{labels.keywords}:", "- " + ", ".join(escape(k) for k in summary.keywords)]
+    lines += ["", f"{labels.key_facts}:"]
+    lines += [f"- '{escape(f.title)}' [{f.arxiv_id}]: {escape(f.fact)}" for f in summary.key_facts]
+    if summary.impact:
+        lines += ["", f"{labels.impact}:"]
+        lines += [f"- {escape(line)}" for line in summary.impact]
+    lines += ["", f"{labels.outlook}:", escape(summary.outlook)]
+    lines += [f"\n_{escape(note)}_" for note in summary.notes]
+    return lines
+
+
+def source_line(paper: Paper) -> str:
+    return f"{escape(paper.title)} ({paper.abs_url})"
+
+
+def render_paper(paper: Paper, summary: PaperSummary) -> str:
+    """A single paper for ``digestbot paper`` and the console's ``/digest paper``."""
+    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
+    lines = [
+        f"# {escape(paper.title)}",
+        "",
+        f"{escape(authors)} · {paper.abs_url} · {', '.join(paper.arxiv_categories)}",
+        "",
+        f"**TL;DR:** {escape(summary.tldr)}",
+        "",
+    ]
+    lines += [f"- {escape(point)}" for point in summary.key_points]
+    if summary.keywords:
+        lines += ["", "Keywords: " + ", ".join(escape(k) for k in summary.keywords)]
+    return "\n".join(lines) + "\n"

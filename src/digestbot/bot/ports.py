@@ -1,0 +1,126 @@
+"""The interfaces between the bot's use-cases and what plugs into them.
+
+Adapters implement :class:`Transport`; storage implements :class:`ThreadLinks`; the
+subscription and question services implement the two service ports the command handler
+dispatches to. Keeping them here lets each side be written and tested alone, and keeps the
+dependency arrow ``adapters -> bot``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from digestbot.bot.replies import Reply
+from digestbot.summarizer.models import Digest
+
+if TYPE_CHECKING:
+    from digestbot.bot.commands import SubscribeCommand
+    from digestbot.bot.handlers import Conversation
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One platform message, already rendered by an adapter (``payload`` is opaque to the bot).
+
+    ``text`` is the plain-text fallback, also used in logs and by delivery bookkeeping;
+    ``attachment`` carries a file (the chart) for the adapter to upload.
+    """
+
+    text: str
+    payload: dict[str, Any]
+    attachment: tuple[str, bytes] | None = None
+
+
+class TransportError(Exception):
+    """A platform refused or failed a send. ``permanent``: retrying will not help (e.g. the
+    bot was removed from the channel), so the subscription should be paused."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    """What the delivery service needs from a chat platform to post a digest exactly once.
+
+    A digest is rendered into an ordered list of messages: the first is the parent (title,
+    counts, chart), the rest are replies in the parent's thread. Delivery records each sent
+    message's id, so after a crash it resumes at the first unsent index.
+    """
+
+    platform: str
+
+    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
+        """Deterministic for the same digest, so a resumed delivery sends the same parts."""
+        ...
+
+    async def send(
+        self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
+    ) -> str:
+        """Post one message; return the platform's message id (Slack ``ts``, Discord id).
+
+        ``idempotency_key`` is stable per (channel, date, part): adapters attach it as a
+        marker (Slack message metadata, Discord ``nonce``) so :meth:`find_sent` can find it.
+        """
+        ...
+
+    async def find_sent(self, channel_id: str, idempotency_key: str, *, since: dt.datetime) -> str | None:
+        """The id of a message carrying ``idempotency_key`` posted after ``since``, if any.
+
+        Used only when a crash left it unknown whether a send happened.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class ThreadLink:
+    """Which digest (or single paper) a chat thread belongs to, for follow-up questions."""
+
+    platform: str
+    channel_id: str
+    thread_id: str
+    digest_date: dt.date | None
+    language: str
+    arxiv_ids: tuple[str, ...]
+
+
+class ThreadLinks(Protocol):
+    def link(self, link: ThreadLink) -> None: ...
+
+    def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None: ...
+
+
+class MemoryThreadLinks:
+    """Thread links for one process (console, tests); ``digestbot run`` keeps them in the database."""
+
+    def __init__(self) -> None:
+        self._links: dict[tuple[str, str, str], ThreadLink] = {}
+
+    def link(self, link: ThreadLink) -> None:
+        self._links[(link.platform, link.channel_id, link.thread_id)] = link
+
+    def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None:
+        return self._links.get((platform, channel_id, thread_id))
+
+
+class SubscriptionCommands(Protocol):
+    """``/digest subscribe|unsubscribe|settings`` for one channel."""
+
+    async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Reply: ...
+
+    async def unsubscribe(self, conversation: Conversation) -> Reply: ...
+
+    async def settings(self, conversation: Conversation) -> Reply: ...
+
+
+class QuestionCommands(Protocol):
+    """Questions about papers and search over stored digests."""
+
+    async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply: ...
+
+    async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply: ...
+
+    async def search(self, words: str, conversation: Conversation) -> Reply: ...

@@ -1,0 +1,67 @@
+"""Platform-neutral replies: what the bot wants to say, before any adapter renders it.
+
+Handlers return these; every adapter renders each kind natively (Block Kit, embeds, Markdown
+in the console) within its own limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from digestbot.summarizer.models import Category, Digest, Paper, PaperSummary
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """Our own words (help, errors, confirmations). ``ephemeral``: only the asker sees it."""
+
+    text: str
+    ephemeral: bool = False
+
+
+@dataclass(frozen=True)
+class DigestReply:
+    digest: Digest
+    chart_png: bytes
+
+
+@dataclass(frozen=True)
+class PaperReply:
+    paper: Paper
+    summary: PaperSummary
+
+
+@dataclass(frozen=True)
+class CategoriesReply:
+    categories: tuple[Category, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper: Paper
+    digest_date: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchReply:
+    query: str
+    hits: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class Citation:
+    arxiv_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AnswerReply:
+    """An answer to a question; ``text`` cites papers as ``[2409.14674]``."""
+
+    text: str
+    citations: list[Citation]
+
+
+Reply = TextReply | DigestReply | PaperReply | CategoriesReply | SearchReply | AnswerReply

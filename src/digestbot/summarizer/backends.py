@@ -1,0 +1,42 @@
+"""The two interfaces every back end implements: a categorizer and a summarizer.
+
+The offline (extractive) and LLM back ends both implement them, so the pipeline, the bot and
+the tests never ask which one they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from digestbot.summarizer.models import (
+    Backend,
+    Category,
+    CategoryAssignment,
+    CategorySummary,
+    Paper,
+    PaperSummary,
+)
+
+
+class Categorizer(Protocol):
+    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
+        """Exactly one assignment per paper, in input order."""
+        ...
+
+
+class Summarizer(Protocol):
+    backend: Backend
+
+    async def summarize_category(
+        self,
+        category: Category,
+        papers: Sequence[Paper],
+        *,
+        language: str,
+        day_papers: Sequence[Paper],
+    ) -> CategorySummary:
+        """The five-part summary of ``papers``; ``day_papers`` is the whole day, for contrast."""
+        ...
+
+    async def summarize_paper(self, paper: Paper, *, language: str) -> PaperSummary: ...

@@ -1,0 +1,72 @@
+"""Listing in, digest out: categorize every paper, then summarize every non-empty category."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.models import CategoryAssignment, CategorySection, Digest, Paper
+from digestbot.summarizer.sources.base import Listing
+from digestbot.summarizer.taxonomy import Taxonomy
+
+Progress = Callable[[str], None]
+
+
+class PipelineError(RuntimeError):
+    """The pipeline broke its own promise (a paper lost); a bug, never a user error."""
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def group_by_category(
+    papers: Sequence[Paper], assignments: Sequence[CategoryAssignment], taxonomy: Taxonomy
+) -> dict[str, list[Paper]]:
+    """Papers per slug in taxonomy order; an unknown slug goes to the fallback, never away."""
+    by_id = {a.arxiv_id: a for a in assignments}
+    missing = [p.arxiv_id for p in papers if p.arxiv_id not in by_id]
+    if missing:
+        raise PipelineError(f"categorizer returned no category for {len(missing)} papers: {missing[:5]}")
+    groups: dict[str, list[Paper]] = {slug: [] for slug in taxonomy.slugs}
+    for paper in papers:
+        slug = by_id[paper.arxiv_id].slug
+        groups[slug if slug in groups else taxonomy.fallback_slug].append(paper)
+    return groups
+
+
+async def build_digest(
+    listing: Listing,
+    *,
+    taxonomy: Taxonomy,
+    categorizer: Categorizer,
+    summarizer: Summarizer,
+    language: str,
+    only: Sequence[str] | None = None,
+    progress: Progress = _silent,
+) -> Digest:
+    """Build one day's digest; ``only`` restricts it to some category slugs (a channel filter)."""
+    papers = listing.papers
+    progress(f"Categorizing {len(papers)} papers…")
+    assignments = await categorizer.categorize(papers)
+    groups = group_by_category(papers, assignments, taxonomy)
+    wanted = [slug for slug in taxonomy.slugs if groups[slug] and (only is None or slug in only)]
+    progress(f"Summarizing {len(wanted)} categories…")
+
+    async def summarize(slug: str) -> CategorySection:
+        category = taxonomy.get(slug)
+        summary = await summarizer.summarize_category(category, groups[slug], language=language, day_papers=papers)
+        progress(f"  {category.name}: {len(groups[slug])} papers")
+        return CategorySection(category=category, papers=groups[slug], summary=summary)
+
+    sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
+    return Digest(
+        date=listing.date,
+        language=language,
+        sections=list(sections),
+        backend=summarizer.backend,
+        source=listing.source,
+        notes=list(listing.notes),
+        assignments=list(assignments),
+    )
