@@ -173,5 +173,14 @@ def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
     _run(run_console(settings))
 
 
+# Command groups that live in their own modules; each module has ``register(app)`` and keeps
+# its heavy imports inside the commands, so ``digestbot --help`` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def main() -> None:
+    import importlib
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
     app()

@@ -17,8 +17,10 @@ from digestbot.bot.replies import Reply
 from digestbot.summarizer.models import Digest
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from digestbot.bot.commands import SubscribeCommand
-    from digestbot.bot.handlers import Conversation
+    from digestbot.bot.handlers import CommandHandler, Conversation
 
 
 @dataclass(frozen=True)
@@ -124,3 +126,55 @@ class QuestionCommands(Protocol):
     async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply: ...
 
     async def search(self, words: str, conversation: Conversation) -> Reply: ...
+
+
+class SeenEvents(Protocol):
+    """Inbound de-duplication: platforms re-deliver events they think were not acknowledged."""
+
+    def first_time(self, key: str) -> bool:
+        """True the first time ``key`` (e.g. ``slack:event:Ev123``) is seen, False afterwards."""
+        ...
+
+
+class MemorySeenEvents:
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def first_time(self, key: str) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """Everything an adapter may call; built once by the composition root."""
+
+    handler: CommandHandler
+    threads: ThreadLinks
+    seen_events: SeenEvents
+
+
+class ChatAdapter(Protocol):
+    """A connected platform inside ``digestbot run``.
+
+    Each adapter package exposes ``create_adapter(settings, services) -> ChatAdapter`` and
+    ``create_transport(settings) -> Transport`` (REST/Web API only, for ``digestbot post``);
+    the CLI loads them by platform name so ``bot/`` never imports a platform library.
+    """
+
+    platform: str
+    transport: Transport
+
+    def install_routes(self, app: web.Application) -> None:
+        """Add HTTP routes to the bot's web server (Slack HTTP mode); most adapters add none."""
+        ...
+
+    async def start(self) -> None:
+        """Connect and serve; returns once connected (serving continues in the background)."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect gracefully, letting a message in flight finish."""
+        ...

@@ -1,4 +1,4 @@
-"""The two interfaces every back end implements: a categorizer and a summarizer.
+"""The interfaces every back end implements: categorizer, summarizer and answerer.
 
 The offline (extractive) and LLM back ends both implement them, so the pipeline, the bot and
 the tests never ask which one they hold.
@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from digestbot.summarizer.models import (
+    Answer,
     Backend,
     Category,
     CategoryAssignment,
     CategorySummary,
     Paper,
     PaperSummary,
+    Passage,
 )
 
 
@@ -40,3 +42,18 @@ class Summarizer(Protocol):
         ...
 
     async def summarize_paper(self, paper: Paper, *, language: str) -> PaperSummary: ...
+
+
+class Answerer(Protocol):
+    backend: Backend
+
+    async def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        history: Sequence[tuple[str, str]],
+        language: str,
+    ) -> Answer:
+        """Answer only from ``passages``; ``history`` is the thread's earlier (question, answer) turns."""
+        ...

@@ -109,6 +109,28 @@ class PaperSummary(BaseModel):
     backend: Backend
 
 
+class Passage(BaseModel):
+    """A piece of a paper (abstract or full-text chunk) handed to an answerer as evidence."""
+
+    arxiv_id: str
+    title: str
+    text: str
+    section: str = "abstract"
+
+
+class Answer(BaseModel):
+    """An answer to a question about papers; ``cited_ids`` are the papers it relies on.
+
+    ``supported`` is False when the passages do not answer the question ("the papers don't
+    say"), which adapters show instead of a guess.
+    """
+
+    text: str
+    cited_ids: list[str]
+    supported: bool
+    backend: Backend
+
+
 class CategorySection(BaseModel):
     """A category of one digest: its papers (in display order) and their summary."""
 
@@ -143,6 +165,4 @@ class Digest(BaseModel):
     def only(self, slugs: list[str]) -> Digest:
         """The same digest restricted to some categories (a channel's filter)."""
         wanted = set(slugs)
-        return self.model_copy(
-            update={"sections": [s for s in self.sections if s.category.slug in wanted]}
-        )
+        return self.model_copy(update={"sections": [s for s in self.sections if s.category.slug in wanted]})

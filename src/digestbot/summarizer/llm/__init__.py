@@ -1,0 +1,1 @@
+"""The OpenAI-compatible back end: one gateway for every model call, and what uses it."""
