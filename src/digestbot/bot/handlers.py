@@ -7,6 +7,7 @@ Adapters call :meth:`CommandHandler.handle` after they have acknowledged the pla
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from digestbot.bot.commands import (
@@ -32,6 +33,9 @@ from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse
 from digestbot.summarizer.sources.base import SourceError
 
 log = logging.getLogger(__name__)
+
+# Digits, dots and URLs are meant as an id; a malformed one gets the id error, not a title search.
+_ID_LIKE = re.compile(r"^(\S*arxiv\.org/\S*|arxiv:\S*|[\d.v]+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class CommandHandler:
         raise CommandError("Unknown command; try /digest help.")
 
     async def _paper(self, query: str) -> Reply:
-        if looks_like_arxiv_ref(query):
+        if looks_like_arxiv_ref(query) or _ID_LIKE.match(query):
             paper = await self.digests.paper(parse_arxiv_ref(query).arxiv_id)
         else:
             matches = self.digests.find_by_title(query)

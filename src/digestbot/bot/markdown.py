@@ -13,14 +13,20 @@ from digestbot.bot.locale import labels_for
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_<>#|~]|\](?=\())")
-_LINE_START_SPECIALS = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
+_LINE_START_SPECIALS = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
 
 
 def escape(text: str) -> str:
     """One line of inert text: newlines folded, Markdown/HTML specials backslash-escaped."""
     flat = " ".join(text.split())
     escaped = _INLINE_SPECIALS.sub(r"\\\1", flat)
-    return _LINE_START_SPECIALS.sub(r"\1\\\2", escaped)
+    return _LINE_START_SPECIALS.sub(_escape_line_start, escaped)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``- x`` and ``1. x`` would start a list: escape the marker (after the digits for ``1.``)."""
+    indent, marker = match.group(1), match.group(2)
+    return f"{indent}{marker}\\" if marker[0].isdigit() else f"{indent}\\{marker}"
 
 
 def chart_filename(digest: Digest) -> str:

@@ -1,0 +1,1 @@
+"""The test suite: real client libraries against local fakes of the remote protocols."""

@@ -1,0 +1,41 @@
+"""The console adapter as a conversation: the same commands as Slack, answered locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digestbot.adapters.console import ConsoleSession
+from digestbot.bot.config import Settings
+from digestbot.bot.factory import make_digest_service
+from digestbot.bot.handlers import CommandHandler
+
+
+def session(tmp_path: Path) -> ConsoleSession:
+    service = make_digest_service(Settings(digest_source="sample"))
+    return ConsoleSession(CommandHandler(digests=service), chart_dir=tmp_path)
+
+
+async def test_a_short_conversation(tmp_path: Path) -> None:
+    chat = session(tmp_path)
+    assert "/digest paper" in await chat.send("/digest help")
+    assert "Did you mean" in (await chat.send("/digest lmm")).replace("did you mean", "Did you mean")
+    llm = await chat.send("/digest llm")
+    assert llm.count("\n## ") == 1 and "## LLM" in llm
+    assert (tmp_path / "digest-2026-06-26.png").exists()
+    paper = await chat.send("/digest paper 2606.26139")
+    assert paper.startswith("# Multiscale Exit-Join Dynamics")
+    assert "inference" in await chat.send("/digest categories")
+
+
+async def test_paper_by_title_words_after_a_digest(tmp_path: Path) -> None:
+    chat = session(tmp_path)
+    await chat.send("/digest")
+    assert (await chat.send("/digest paper Multiscale Exit-Join")).startswith("# Multiscale Exit-Join Dynamics")
+    assert "No paper in the recent digests" in await chat.send("/digest paper zebra giraffe quantum")
+
+
+async def test_plain_text_and_malformed_ids_get_guidance(tmp_path: Path) -> None:
+    chat = session(tmp_path)
+    assert "try /digest help" in await chat.send("hello?")
+    assert "is not an arXiv id" in await chat.send("/digest paper 12345")
+    assert "only members" not in (await chat.send("/digest subscribe 09:00")).lower()
