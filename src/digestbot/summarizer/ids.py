@@ -8,9 +8,7 @@ from dataclasses import dataclass
 # New-style ids (2007+): YYMM.NNNN (to 2014) or YYMM.NNNNN; old-style: archive(.SUB)/YYMMNNN.
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
-_ID_PATTERN = re.compile(
-    rf"^(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$", re.IGNORECASE
-)
+_ID_PATTERN = re.compile(rf"^(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$", re.IGNORECASE)
 _URL_PATTERN = re.compile(
     rf"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
     rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?(?:\.pdf)?/?(?:[?#].*)?$",
@@ -35,8 +33,7 @@ def parse_arxiv_ref(text: str) -> ArxivRef:
     if match is None:
         shown = candidate if len(candidate) <= 60 else candidate[:57] + "..."
         raise InvalidArxivId(
-            f"'{shown}' is not an arXiv id. Use an id like 2409.14674 or a URL like "
-            "https://arxiv.org/abs/2409.14674."
+            f"'{shown}' is not an arXiv id. Use an id like 2409.14674 or a URL like https://arxiv.org/abs/2409.14674."
         )
     version = match.group("version")
     return ArxivRef(arxiv_id=match.group("id"), version=int(version) if version else None)

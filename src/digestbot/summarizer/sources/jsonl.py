@@ -86,9 +86,7 @@ class JsonlSource:
     def listing(self, day: dt.date | None = None) -> Listing:
         own_day = self.day
         if day is not None and own_day is not None and day != own_day:
-            raise NoAnnouncement(
-                f"{self.name} holds the papers of {own_day.isoformat()}, not {day.isoformat()}."
-            )
+            raise NoAnnouncement(f"{self.name} holds the papers of {own_day.isoformat()}, not {day.isoformat()}.")
         papers = self.papers()
         if not papers:
             raise NoAnnouncement(f"{self.name} holds no papers.")

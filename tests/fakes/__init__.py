@@ -1,0 +1,1 @@
+"""Local protocol fakes that the real client libraries talk to in tests."""
