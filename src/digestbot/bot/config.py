@@ -43,7 +43,8 @@ def parse_timezone(text: str) -> ZoneInfo:
 class Settings(BaseSettings):
     """Every variable is documented in ``.env.example``."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values count as unset, so a copied .env.example with blanks means "use the default".
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

@@ -57,7 +57,8 @@ async def build_digest(
     async def summarize(slug: str) -> CategorySection:
         category = taxonomy.get(slug)
         summary = await summarizer.summarize_category(category, groups[slug], language=language, day_papers=papers)
-        progress(f"  {category.name}: {len(groups[slug])} papers")
+        count = len(groups[slug])
+        progress(f"  {category.name}: {count} paper{'s' if count != 1 else ''}")
         return CategorySection(category=category, papers=groups[slug], summary=summary)
 
     sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
