@@ -1,0 +1,1 @@
+"""Back ends that need no API key and no network: the embedded default of a fresh clone."""
