@@ -1,0 +1,26 @@
+# Paper Digest Bot: `docker compose up` runs the bot with PostgreSQL (see docker-compose.yml).
+
+# --- build: a wheel and its dependencies into a virtual environment ---------------------
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN python -m venv /opt/digestbot \
+    && /opt/digestbot/bin/pip install --upgrade pip \
+    && /opt/digestbot/bin/pip install '.[postgres]'
+
+# --- runtime: the virtual environment only, as an unprivileged user --------------------
+FROM python:3.11-slim
+ENV PATH=/opt/digestbot/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    PORT=3000
+RUN useradd --create-home --uid 10001 digestbot
+COPY --from=build /opt/digestbot /opt/digestbot
+USER digestbot
+WORKDIR /home/digestbot
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/healthz', timeout=4)"
+CMD ["digestbot", "run"]
