@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from digestbot.summarizer.models import CategoryAssignment, Paper
@@ -28,6 +28,7 @@ from digestbot.summarizer.taxonomy import Taxonomy
 _SEPARATORS = re.compile(r"[\-‐‑‒–—_/]+")
 _TOKENS = re.compile(r"\w+|[^\w\s]")
 _MAX_REASON_KEYWORDS = 4
+_COMBINING: dict[str, tuple[str, ...]] = {"multimodal": ("cv", "llm")}
 
 
 def tokenize(text: str) -> list[str]:
@@ -53,6 +54,10 @@ class Weights:
       over the method's category once its own evidence reaches this much.
     * ``phrase``: extra weight per additional word of a keyword, because "vision language
       model" says far more about a paper than "model" does.
+    * ``combined``: how much of the weaker part's keyword evidence a combining category (by
+      default ``multimodal``, combining ``cv`` and ``llm``) receives: a paper with solid evidence
+      for both images and language is about their combination, even when it never says
+      "multimodal".
     """
 
     title: float = 3.0
@@ -62,6 +67,7 @@ class Weights:
     minimum: float = 2.0
     override: float = 5.0
     phrase: float = 0.5
+    combined: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -168,8 +174,11 @@ class OfflineCategorizer:
     taxonomy's fallback. And ``overriding`` categories, in priority order, win as soon as their
     own evidence is strong, because they cut across the others: by default ``healthcare`` (the
     domain wins over the method, so medical imaging is healthcare, not vision) and then
-    ``inference`` (making *any* model cheaper to run, so a KV-cache paper is not "LLM"). Slugs
-    missing from the taxonomy are ignored, so a team's own taxonomy needs no code change.
+    ``inference`` (making *any* model cheaper to run, so a KV-cache paper is not "LLM").
+    ``combining`` categories collect the evidence their parts share: by default ``multimodal``
+    gains as much as the weaker of the ``cv`` and ``llm`` keyword evidence, so an image paper
+    that also speaks of language models leans to multimodal. Slugs missing from the taxonomy
+    are ignored, so a team's own taxonomy needs no code change.
     """
 
     def __init__(
@@ -177,11 +186,18 @@ class OfflineCategorizer:
         taxonomy: Taxonomy,
         *,
         overriding: Sequence[str] = ("healthcare", "inference"),
+        combining: Mapping[str, Sequence[str]] | None = None,
         weights: Weights | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.weights = weights or Weights()
         self._overriding = tuple(slug for slug in overriding if slug in taxonomy.slugs)
+        combining = _COMBINING if combining is None else combining
+        self._combining = {
+            slug: tuple(parts)
+            for slug, parts in combining.items()
+            if slug in taxonomy.slugs and len(parts) > 1 and all(part in taxonomy.slugs for part in parts)
+        }
         self._matcher = _KeywordMatcher(_collect_keywords(taxonomy))
 
     async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
@@ -208,6 +224,7 @@ class OfflineCategorizer:
         evidence = {slug: _Evidence() for slug in self.taxonomy.slugs}
         self._add_keywords(evidence, paper.title, self.weights.title, repeats=False)
         self._add_keywords(evidence, paper.abstract, self.weights.abstract, repeats=True)
+        self._add_combinations(evidence)
         self._add_priors(evidence, paper.arxiv_categories)
         return evidence
 
@@ -217,6 +234,13 @@ class OfflineCategorizer:
             times = math.log2(1 + count) if repeats else 1.0
             for slug in keyword.slugs:
                 evidence[slug].keywords[keyword.label] += weight * keyword.weight(self.weights.phrase) * times
+
+    def _add_combinations(self, evidence: dict[str, _Evidence]) -> None:
+        """Credit a combining category with the keyword evidence of its weakest part."""
+        for slug, parts in self._combining.items():
+            strength = min(sum(evidence[part].keywords.values()) for part in parts)
+            if strength > 0:
+                evidence[slug].keywords[" + ".join(parts) + " evidence"] += self.weights.combined * strength
 
     def _add_priors(self, evidence: dict[str, _Evidence], arxiv_categories: Iterable[str]) -> None:
         for position, arxiv_category in enumerate(arxiv_categories):
