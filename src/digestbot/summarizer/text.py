@@ -21,7 +21,8 @@ STOPWORDS = frozenset(
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "cf.", "Fig.", "Eq.", "approx.", "resp.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[$\"'])")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
+# A word starts with a letter that does not continue a number ("7B" is not the word "B").
+_WORD = re.compile(r"(?<![0-9.])(?:[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z])")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%|x|×)?")
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”]|\s-\s|\$[^$]*\$")
 MAX_QUOTE_WORDS = 70
