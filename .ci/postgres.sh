@@ -13,7 +13,7 @@ start_postgres() {
     if ! su postgres -c "$bin/pg_ctl -D $PG_DATA status" >/dev/null 2>&1; then
         rm -rf "$PG_DATA"
         install -d -o postgres -g postgres "$PG_DATA"
-        su postgres -c "$bin/initdb -D $PG_DATA -A trust -U postgres" >/dev/null
+        su postgres -c "$bin/initdb -D $PG_DATA -A trust -U postgres --no-sync" >/dev/null 2>&1 || { echo "initdb failed" >&2; return 1; }
         su postgres -c "$bin/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' -w start" >/dev/null
     fi
     su postgres -c "psql -h 127.0.0.1 -p $PG_PORT -tAc \"SELECT 1 FROM pg_database WHERE datname='digestbot_test'\"" | grep -q 1 \
