@@ -104,7 +104,7 @@ class CommandHandler:
                         name = self.digests.taxonomy.get(slug).name
                         return TextReply(f"No {name} papers were announced on {digest.date.isoformat()}.")
                     digest = digest.only([slug])
-                return DigestReply(digest=digest, chart_png=self.digests.chart(digest))
+                return DigestReply(digest=digest, chart_png=await self.digests.chart_png(digest))
             case PaperCommand(query=query):
                 return await self._paper(query)
             case AskCommand(arxiv_ref=ref, question=question) if self.questions:

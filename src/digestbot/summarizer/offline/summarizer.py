@@ -7,7 +7,9 @@ paper; the only words it composes itself are the short framing lines in ``phrasi
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import Sequence
 
 from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
@@ -66,6 +68,10 @@ class ExtractiveSummarizer:
 
     backend = Backend.OFFLINE
 
+    def __init__(self) -> None:
+        self._day_stats: dict[tuple[str, ...], PhraseStats] = {}
+        self._stats_lock = threading.Lock()
+
     async def summarize_category(
         self,
         category: Category,
@@ -74,7 +80,21 @@ class ExtractiveSummarizer:
         language: str,
         day_papers: Sequence[Paper],
     ) -> CategorySummary:
-        stats = PhraseStats(_document(p) for p in day_papers)
+        """Runs in a worker thread: it is CPU work, and the chat adapters share the event loop."""
+        return await asyncio.to_thread(self._summarize_category, category, papers, language, day_papers)
+
+    def _stats_for(self, day_papers: Sequence[Paper]) -> PhraseStats:
+        """Phrase statistics of the whole day, computed once and shared by its categories."""
+        key = tuple(p.arxiv_id for p in day_papers)
+        with self._stats_lock:  # categories are summarized in parallel threads
+            if key not in self._day_stats:
+                self._day_stats = {key: PhraseStats(_document(p) for p in day_papers)}
+            return self._day_stats[key]
+
+    def _summarize_category(
+        self, category: Category, papers: Sequence[Paper], language: str, day_papers: Sequence[Paper]
+    ) -> CategorySummary:
+        stats = self._stats_for(day_papers)
         documents = [_document(p) for p in papers]
         keywords = stats.top_phrases(documents, limit=KEYWORDS_PER_CATEGORY, min_documents=min(2, len(papers)))
         themes = _themes(keywords, papers, language)
