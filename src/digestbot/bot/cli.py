@@ -175,7 +175,7 @@ def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
 
 # Command groups that live in their own modules; each module has ``register(app)`` and keeps
 # its heavy imports inside the commands, so ``digestbot --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("digestbot.adapters.discord.cli",)
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_url: str | None = None
     discord_guild_id: int | None = None
+    discord_message_content: bool = False
 
     database_url: str = "sqlite:///./digestbot.db"
     port: int = Field(default=3000, ge=1, le=65535)

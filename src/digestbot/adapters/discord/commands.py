@@ -1,0 +1,276 @@
+"""The ``/digest`` application commands: Discord options in, the shared grammar's commands out.
+
+Discord cannot run a command group by its bare name, so "today's digest" is ``/digest today``
+(options ``category``, autocompleted from the taxonomy, and ``date``); the other subcommands
+mirror the grammar: ``paper``, ``search``, ``ask``, ``categories``, ``help``, ``subscribe``,
+``unsubscribe``, ``settings``.
+
+Timing contract: Discord drops an interaction not answered within 3 s. Options are parsed first
+(pure, fast; a mistake is answered at once, privately, with "did you mean"); then the interaction
+is deferred, and only then does slow work (building a digest, asking a model) start.
+
+Rights: Discord's ``default_member_permissions`` applies to whole top-level commands only, so
+``subscribe``/``unsubscribe``/``settings`` check Manage Channels at run time, from the member's
+permissions Discord sends with each interaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from digestbot.adapters.discord.limits import LIMITS
+from digestbot.adapters.discord.outgoing import NO_MENTIONS
+from digestbot.adapters.discord.respond import InteractionReplies
+from digestbot.bot.commands import (
+    MAX_QUERY_CHARS,
+    AskCommand,
+    CategoriesCommand,
+    Command,
+    CommandError,
+    DigestCommand,
+    SettingsCommand,
+    SubscribeCommand,
+    UnsubscribeCommand,
+    parse_command,
+    parse_date,
+    resolve_category,
+)
+from digestbot.bot.config import parse_time_of_day, parse_timezone
+from digestbot.bot.handlers import Conversation
+from digestbot.bot.ports import BotServices
+from digestbot.bot.replies import TextReply
+from digestbot.summarizer.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+NEEDS_MANAGE_CHANNELS = "Only members with the **Manage Channels** permission can change this channel's digest."
+NOT_IN_THREAD = "Subscribe in a text channel, not in a thread: the digest starts a thread of its own."
+NOT_A_DIGEST_THREAD = "Ask in a digest's thread, or name the paper: `/digest ask question:… paper:2409.14674`."
+FAILED = "Something went wrong while answering; it has been logged. Please try again later."
+
+Query = app_commands.Range[str, 1, MAX_QUERY_CHARS]
+_THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread)
+
+
+def conversation_for(interaction: discord.Interaction) -> Conversation:
+    """Where an interaction came from; inside a thread, the channel is the thread's parent."""
+    channel = interaction.channel
+    in_thread = channel is not None and getattr(channel, "type", None) in _THREAD_TYPES
+    parent_id = getattr(channel, "parent_id", None) if in_thread else None
+    return Conversation(
+        platform="discord",
+        channel_id=str(parent_id or interaction.channel_id),
+        user_id=str(interaction.user.id),
+        can_manage_channel=interaction.permissions.manage_channels,
+        thread_id=str(interaction.channel_id) if in_thread else None,
+    )
+
+
+def category_choices(taxonomy: Taxonomy, current: str, *, several: bool = False) -> list[app_commands.Choice[str]]:
+    """Up to 25 categories matching what is typed (the last word, when ``several`` are allowed)."""
+    words = current.replace(",", " ").split() if several else [current.strip()]
+    typed = words[-1] if words else ""
+    prefix = "".join(f"{word} " for word in words[:-1])
+    wanted = typed.lower()
+    ranked = [c for c in taxonomy.categories if c.slug.startswith(wanted)]
+    named = [c for c in taxonomy.categories if wanted in " ".join((c.name, *c.aliases)).lower()]
+    ranked += [c for c in named if c not in ranked]
+    if typed:
+        ranked += [c for c in map(taxonomy.get, taxonomy.suggest(typed)) if c not in ranked]
+    return [
+        app_commands.Choice(name=f"{prefix}{c.slug} — {c.name}"[: LIMITS.choice_name], value=f"{prefix}{c.slug}")
+        for c in ranked[: LIMITS.choices]
+    ]
+
+
+def zone_choices(current: str) -> list[app_commands.Choice[str]]:
+    wanted = current.strip().lower()
+    zones = sorted(z for z in zoneinfo.available_timezones() if wanted in z.lower())
+    return [app_commands.Choice(name=z, value=z) for z in zones[: LIMITS.choices]]
+
+
+def help_text(group: app_commands.Group, *, mention_only: bool) -> str:
+    """Generated from the command tree itself, so it can never disagree with it."""
+    lines = ["**Paper Digest Bot** — the day's new AI papers from arXiv, by category.", ""]
+    for command in group.commands:
+        if isinstance(command, app_commands.Command):
+            params = " ".join(f"<{p.name}>" if p.required else f"[{p.name}]" for p in command.parameters)
+            lines.append(f"`/digest {command.name}{' ' + params if params else ''}` — {command.description}")
+    how = "mention me in its thread, or use `/digest ask` there" if mention_only else "reply in its thread"
+    lines += ["", f"Questions about a digest's papers: {how}."]
+    return "\n".join(lines)
+
+
+class DigestGroup(app_commands.Group):
+    """``/digest …``; every subcommand goes through :meth:`_run` (parse → defer → handle → reply)."""
+
+    def __init__(self, *, services: BotServices, replies: InteractionReplies, mention_only: bool) -> None:
+        super().__init__(name="digest", description="Daily digests of new AI papers from arXiv")
+        self.services = services
+        self.replies = replies
+        self.mention_only = mention_only
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.services.handler.digests.taxonomy
+
+    @app_commands.command(description="The latest digest (or a date's), all categories or one")
+    @app_commands.describe(category="One category, e.g. llm", date="An announcement date, YYYY-MM-DD")
+    async def today(
+        self, interaction: discord.Interaction, category: str | None = None, date: str | None = None
+    ) -> None:
+        def command() -> Command:
+            slug = resolve_category(category, self.taxonomy) if category else None
+            return DigestCommand(category=slug, date=parse_date(date.strip()) if date else None)
+
+        await self._run(interaction, command, ephemeral=False)
+
+    @today.autocomplete("category")
+    async def _category(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return category_choices(self.taxonomy, current)
+
+    @app_commands.command(description="One paper's summary, by arXiv id, URL or title words")
+    @app_commands.describe(query="2409.14674, https://arxiv.org/abs/2409.14674 or words of its title")
+    async def paper(self, interaction: discord.Interaction, query: Query) -> None:
+        await self._run(interaction, lambda: parse_command(f"paper {query}", self.taxonomy), ephemeral=False)
+
+    @app_commands.command(description="Search every stored digest")
+    @app_commands.describe(words="Words to look for in titles and abstracts")
+    async def search(self, interaction: discord.Interaction, words: Query) -> None:
+        await self._run(interaction, lambda: parse_command(f"search {words}", self.taxonomy), ephemeral=False)
+
+    @app_commands.command(description="Ask about a paper, or about this digest thread's papers")
+    @app_commands.describe(question="Your question", paper="An arXiv id; leave empty inside a digest's thread")
+    async def ask(self, interaction: discord.Interaction, question: Query, paper: str | None = None) -> None:
+        if paper:
+            await self._run(
+                interaction, lambda: AskCommand(arxiv_ref=paper.strip(), question=question), ephemeral=False
+            )
+            return
+        await self._follow_up(interaction, question)
+
+    @app_commands.command(description="The categories and what belongs in each")
+    async def categories(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, CategoriesCommand, ephemeral=True)
+
+    @app_commands.command(description="How to use the bot")
+    async def help(self, interaction: discord.Interaction) -> None:
+        text = help_text(self, mention_only=self.mention_only)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(description="Post the digest in this channel every announcement day (Manage Channels)")
+    @app_commands.describe(
+        time="Time of day, HH:MM (24 h)",
+        timezone="IANA time zone, e.g. Europe/Berlin",
+        categories="Only these categories, e.g. llm cv",
+        language="Summary language, e.g. en or ko",
+    )
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        time: str | None = None,
+        timezone: str | None = None,
+        categories: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        def command() -> Command:
+            words = ["subscribe", *(categories or "").replace(",", " ").split()]
+            words += [f"lang:{language.strip()}"] if language else []
+            parsed = parse_command(" ".join(words), self.taxonomy)
+            assert isinstance(parsed, SubscribeCommand)
+            try:
+                return dataclasses.replace(
+                    parsed,
+                    time=parse_time_of_day(time) if time else None,
+                    timezone=parse_timezone(timezone).key if timezone else None,
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+
+        await self._run(interaction, command, ephemeral=False, admin=True)
+
+    @subscribe.autocomplete("timezone")
+    async def _timezone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
+
+    @subscribe.autocomplete("categories")
+    async def _categories(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return category_choices(self.taxonomy, current, several=True)
+
+    @app_commands.command(description="Stop the daily digest in this channel (Manage Channels)")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, UnsubscribeCommand, ephemeral=False, admin=True)
+
+    @app_commands.command(description="This channel's digest subscription (Manage Channels)")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, SettingsCommand, ephemeral=True, admin=True)
+
+    async def _run(
+        self, interaction: discord.Interaction, command: Callable[[], Command], *, ephemeral: bool, admin: bool = False
+    ) -> None:
+        conversation = conversation_for(interaction)
+        if not self.services.seen_events.first_time(f"discord:interaction:{interaction.id}"):
+            return
+        if admin and not conversation.can_manage_channel:
+            await self._refuse(interaction, NEEDS_MANAGE_CHANNELS)
+            return
+        if admin and conversation.thread_id is not None:
+            await self._refuse(interaction, NOT_IN_THREAD)
+            return
+        try:
+            parsed = command()
+        except CommandError as error:
+            await self._refuse(interaction, str(error))
+            return
+        await self._answer(
+            interaction, lambda: self.services.handler.handle(parsed, conversation), conversation, ephemeral
+        )
+
+    async def _follow_up(self, interaction: discord.Interaction, question: str) -> None:
+        conversation = conversation_for(interaction)
+        if not self.services.seen_events.first_time(f"discord:interaction:{interaction.id}"):
+            return
+        if conversation.thread_id is None:
+            await self._refuse(interaction, NOT_A_DIGEST_THREAD)
+            return
+
+        async def answer() -> Any:
+            reply = await self.services.handler.follow_up(question, conversation)
+            return reply or TextReply(NOT_A_DIGEST_THREAD, ephemeral=True)
+
+        await self._answer(interaction, answer, conversation, ephemeral=False)
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[Any]],
+        conversation: Conversation,
+        ephemeral: bool,
+    ) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        try:
+            reply = await work()
+            await self.replies.send(interaction, reply, conversation, ephemeral=ephemeral)
+        except Exception:
+            log.exception("/digest %s failed", interaction.command.name if interaction.command else "?")
+            await interaction.followup.send(FAILED, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @staticmethod
+    async def _refuse(interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def build_tree(
+    client: discord.Client, *, services: BotServices, replies: InteractionReplies, mention_only: bool
+) -> app_commands.CommandTree:
+    """The client's command tree with ``/digest`` on it (a client has exactly one tree)."""
+    tree = app_commands.CommandTree(client)
+    tree.add_command(DigestGroup(services=services, replies=replies, mention_only=mention_only))
+    return tree

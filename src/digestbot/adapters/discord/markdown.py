@@ -1,0 +1,38 @@
+"""Making untrusted text inert in Discord Markdown.
+
+Paper titles, abstracts, user questions and model output are shown as written, never as markup:
+``**bold**`` stays literal, ``||spoilers||`` hide nothing, a masked link ``[innocent](https://evil)``
+shows its real URL, ``# heading`` or ``> quote`` at a line start stay text, and ``@everyone``,
+``@here`` and ``<@id>`` mentions read as text (``allowed_mentions=none`` is what stops pings; this
+stops them from even looking like mentions). Our own Markdown (links to arXiv, bold labels) is
+added around the escaped text by the renderer.
+"""
+
+from __future__ import annotations
+
+import discord
+
+# A zero-width space between "]" and "(" means Discord no longer sees a masked link; the visible
+# text does not change (the same trick discord.utils.escape_mentions uses for "@\u200beveryone").
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def escape(text: str) -> str:
+    """One line of inert text: whitespace folded, masked links broken, Markdown and mentions escaped."""
+    flat = " ".join(text.split())
+    unlinked = flat.replace("](", f"]{_ZERO_WIDTH_SPACE}(")
+    # escape_markdown leaves bare URLs alone so they stay clickable; "<" starts mentions,
+    # channel links, timestamps and custom emoji, so it is escaped too.
+    escaped = discord.utils.escape_markdown(unlinked).replace("<", "\\<")
+    return discord.utils.escape_mentions(escaped)
+
+
+def escape_lines(text: str) -> list[str]:
+    """Multi-line untrusted text (an answer): each line escaped, blank lines kept."""
+    return [escape(line) if line.strip() else "" for line in text.splitlines()]
+
+
+def link(label: str, url: str) -> str:
+    """Our own masked link; the label is escaped and cannot close the link early."""
+    safe_label = escape(label).replace("[", "(").replace("]", ")")
+    return f"[{safe_label}]({url})"
