@@ -14,6 +14,7 @@ from typing import Protocol
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
 from digestbot.summarizer.chart import render_chart
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest, Paper, PaperSummary
 from digestbot.summarizer.pipeline import Progress, build_digest
 from digestbot.summarizer.sources.base import PaperSource
@@ -107,7 +108,7 @@ class DigestService:
 
     async def chart_png(self, digest: Digest) -> bytes:
         """:meth:`chart` off the event loop: matplotlib takes 0.2–0.5 s of CPU per drawing."""
-        return await asyncio.to_thread(self.chart, digest)
+        return await run_cpu_bound(self.chart, digest)
 
     def chart(self, digest: Digest) -> bytes:
         """The PNG for a digest (or a category subset of it), drawn once."""

@@ -16,13 +16,13 @@ Keyword syntax (also documented at the top of the shipped taxonomy file):
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import CategoryAssignment, Paper
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -203,8 +203,8 @@ class OfflineCategorizer:
 
     async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
         """One assignment per paper, in input order; run in a worker thread because a day's
-        papers take ~0.1 s of CPU, which would stall a chat adapter's 3-second acks."""
-        return await asyncio.to_thread(lambda: [self.assign(paper) for paper in papers])
+        papers take ~0.1 s of CPU, which would stall a chat adapter's 3-second acks (see cpu.py)."""
+        return await run_cpu_bound(lambda: [self.assign(paper) for paper in papers])
 
     def assign(self, paper: Paper) -> CategoryAssignment:
         """The paper's category, its score and a one-line reason."""

@@ -7,11 +7,11 @@ paper; the only words it composes itself are the short framing lines in ``phrasi
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from collections.abc import Sequence
 
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
 from digestbot.summarizer.offline import phrasing
 from digestbot.summarizer.text import (
@@ -81,7 +81,7 @@ class ExtractiveSummarizer:
         day_papers: Sequence[Paper],
     ) -> CategorySummary:
         """Runs in a worker thread: it is CPU work, and the chat adapters share the event loop."""
-        return await asyncio.to_thread(self._summarize_category, category, papers, language, day_papers)
+        return await run_cpu_bound(self._summarize_category, category, papers, language, day_papers)
 
     def _stats_for(self, day_papers: Sequence[Paper]) -> PhraseStats:
         """Phrase statistics of the whole day, computed once and shared by its categories."""
