@@ -1,0 +1,254 @@
+"""The Bolt app: ``/digest`` commands and follow-up questions in digest threads.
+
+Slack wants every request acknowledged within 3 seconds, and re-delivers what it thinks was
+not. So each listener acknowledges first (a short "working on it" for slow commands), then
+does the work in a tracked background task; events are de-duplicated on ``event_id`` (the async
+Socket Mode adapter drops Slack's retry headers) and on the message itself, because one thread
+message that mentions the bot arrives twice, as ``message`` and as ``app_mention``.
+
+Where answers go: digests and paper summaries are posted with ``chat.postMessage`` (their
+thread is linked to the papers, so questions asked there are answered); answers to
+``/digest ask`` and confirmations go through ``response_url`` in the channel (Slack shows the
+command above them); errors, search results and the category list only to the asker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from digestbot.adapters.slack.mrkdwn import escape, unescape
+from digestbot.adapters.slack.render import render_reply
+from digestbot.adapters.slack.transport import NETWORK_ERRORS, SlackTransport
+from digestbot.bot.commands import (
+    ADMIN_COMMANDS,
+    AskCommand,
+    Command,
+    CommandError,
+    DigestCommand,
+    PaperCommand,
+    SearchCommand,
+    parse_command,
+)
+from digestbot.bot.handlers import Conversation
+from digestbot.bot.ports import BotServices, ThreadLink, TransportError
+from digestbot.bot.replies import CategoriesReply, DigestReply, PaperReply, Reply, SearchReply, TextReply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SLOW_COMMANDS = (DigestCommand, PaperCommand, AskCommand, SearchCommand)
+WORKING = "Working on it…"
+FAILED = "Sorry, something went wrong on my side; please try again in a minute."
+CANNOT_POST = "{error} Invite me with `/invite @Paper Digest`, or use /digest in a channel I'm in."
+MENTION_HINT = "Ask me in the thread of a digest and I'll answer from its papers; `/digest help` lists the commands."
+TOO_MANY_PARTS = "The rest did not fit into Slack's five responses; please narrow the request."
+_ASKER_ONLY = (CategoriesReply, SearchReply)
+ANSWERS_AT_ONCE = 8
+
+
+class SlackBot:
+    """The ``AsyncApp`` with our listeners; one per process, shared by both connection modes."""
+
+    def __init__(
+        self, *, services: BotServices, transport: SlackTransport, client: AsyncWebClient, signing_secret: str
+    ) -> None:
+        self.services = services
+        self.transport = transport
+        self.client = client
+        # Always verify signatures: an empty secret (Socket Mode) rejects any HTTP request,
+        # while Socket Mode envelopes skip verification by design.
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
+        self.app.command("/digest")(self.on_command)
+        self.app.event("message")(self.on_message)
+        self.app.event("app_mention")(self.on_mention)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(ANSWERS_AT_ONCE)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Let answers in flight finish (graceful shutdown), up to ``timeout`` seconds."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    # -- listeners -----------------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        try:
+            parsed = parse_command(unescape(command.get("text") or ""), self.services.handler.digests.taxonomy)
+        except CommandError as error:
+            await ack(text=escape(str(error)), response_type="ephemeral")
+            return
+        if isinstance(parsed, SLOW_COMMANDS):
+            await ack(text=WORKING, response_type="ephemeral")
+        else:
+            await ack()
+        self._spawn(self._answer_command(parsed, command, respond))
+
+    async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if not _is_thread_question(event, context.bot_user_id):
+            return
+        if self._digest_thread(event) is not None:
+            self._take_question(body, event, context.bot_user_id)
+
+    async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if _is_thread_question(event, context.bot_user_id) and self._digest_thread(event) is not None:
+            self._take_question(body, event, context.bot_user_id)
+        elif self._first_time(body, event, kind="hint"):
+            self._spawn(self._hint(event))
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def _answer_command(self, command: Command, payload: dict[str, Any], respond: AsyncRespond) -> None:
+        try:
+            channel_id, user_id = payload["channel_id"], payload["user_id"]
+            can_manage = isinstance(command, ADMIN_COMMANDS) and await can_manage_channel(
+                self.client, user_id=user_id, channel_id=channel_id
+            )
+            conversation = Conversation(PLATFORM, channel_id, user_id, can_manage_channel=can_manage)
+            reply = await self.services.handler.handle(command, conversation)
+            if isinstance(reply, DigestReply | PaperReply):
+                await self._post_linked(reply, channel_id, key=f"slack:command:{payload.get('trigger_id')}")
+            else:
+                await self._respond(reply, respond)
+        except TransportError as error:
+            log.warning("Posting a /digest answer failed: %s", error)
+            await _respond_safely(respond, CANNOT_POST.format(error=error) if error.permanent else FAILED)
+        except Exception:
+            log.exception("A /digest command failed")
+            await _respond_safely(respond, FAILED)
+
+    async def _post_linked(self, reply: DigestReply | PaperReply, channel_id: str, *, key: str) -> None:
+        """Parent, then its thread; the thread is linked as soon as the parent exists, so a
+        question asked while the replies are still going out is already answered."""
+        parent, *rest = render_reply(reply, limits=self.transport.limits)
+        parent_ts = await self.transport.send(channel_id, parent, thread_id=None, idempotency_key=f"{key}:0")
+        self.services.threads.link(self._link_for(reply, channel_id, parent_ts))
+        for number, message in enumerate(rest, 1):
+            await self.transport.send(channel_id, message, thread_id=parent_ts, idempotency_key=f"{key}:{number}")
+
+    def _link_for(self, reply: DigestReply | PaperReply, channel_id: str, thread_id: str) -> ThreadLink:
+        if isinstance(reply, DigestReply):
+            digest = reply.digest
+            ids = tuple(paper.arxiv_id for paper in digest.papers)
+            return ThreadLink(PLATFORM, channel_id, thread_id, digest.date, digest.language, ids)
+        language = self.services.handler.digests.language
+        return ThreadLink(PLATFORM, channel_id, thread_id, None, language, (reply.paper.arxiv_id,))
+
+    async def _respond(self, reply: Reply, respond: AsyncRespond) -> None:
+        private = isinstance(reply, _ASKER_ONLY) or (isinstance(reply, TextReply) and reply.ephemeral)
+        messages = render_reply(reply, limits=self.transport.limits)
+        uses = self.transport.limits.response_url_uses
+        if len(messages) > uses:
+            messages = messages[: uses - 1] + render_reply(TextReply(TOO_MANY_PARTS))
+        for message in messages:
+            await respond(
+                text=message.text,
+                blocks=message.payload.get("blocks"),
+                response_type="ephemeral" if private else "in_channel",
+            )
+
+    # -- thread questions ----------------------------------------------------------------------
+
+    def _digest_thread(self, event: dict[str, Any]) -> ThreadLink | None:
+        return self.services.threads.lookup(PLATFORM, event["channel"], event["thread_ts"])
+
+    def _take_question(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
+        if self._first_time(body, event, kind="message"):
+            question = unescape(_without_mention(event.get("text") or "", bot_user_id)).strip()
+            conversation = Conversation(PLATFORM, event["channel"], event["user"], thread_id=event["thread_ts"])
+            self._spawn(self._answer_question(question, conversation, message_ts=event["ts"]))
+
+    def _first_time(self, body: dict[str, Any], event: dict[str, Any], *, kind: str) -> bool:
+        """False for a re-delivered event, or for a message already handled via its twin event."""
+        seen = self.services.seen_events
+        event_id = body.get("event_id")
+        if event_id is not None and not seen.first_time(f"slack:event:{event_id}"):
+            return False
+        return seen.first_time(f"slack:{kind}:{event['channel']}:{event['ts']}")
+
+    async def _answer_question(self, question: str, conversation: Conversation, *, message_ts: str) -> None:
+        channel_id, thread_id = conversation.channel_id, conversation.thread_id
+        try:
+            reply = await self.services.handler.follow_up(question, conversation)
+            if reply is None:
+                return
+            if isinstance(reply, TextReply) and reply.ephemeral:
+                await self._ephemeral(channel_id, conversation.user_id, reply.text, thread_ts=thread_id)
+                return
+            key = f"slack:reply:{channel_id}:{message_ts}"
+            for number, message in enumerate(render_reply(reply, limits=self.transport.limits)):
+                await self.transport.send(channel_id, message, thread_id=thread_id, idempotency_key=f"{key}:{number}")
+        except Exception:
+            log.exception("Answering a question in a Slack thread failed")
+            await self._ephemeral(channel_id, conversation.user_id, FAILED, thread_ts=thread_id)
+
+    async def _hint(self, event: dict[str, Any]) -> None:
+        thread_ts = event.get("thread_ts")
+        await self._ephemeral(event["channel"], event.get("user", ""), MENTION_HINT, thread_ts=thread_ts)
+
+    async def _ephemeral(self, channel_id: str, user_id: str, text: str, *, thread_ts: str | None) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=escape(text), thread_ts=thread_ts
+            )
+        except NETWORK_ERRORS as error:
+            log.warning("chat.postEphemeral in %s failed: %s", channel_id, type(error).__name__)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._bounded(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _bounded(self, work: Coroutine[Any, Any, None]) -> None:
+        """A morning rush of commands all waiting for the same digest must not wake up at once:
+        hundreds of answers rendering and posting in one go would starve the event loop, and
+        with it the acks that Slack wants within 3 seconds."""
+        async with self._working:
+            await work
+
+
+async def can_manage_channel(client: AsyncWebClient, *, user_id: str, channel_id: str) -> bool:
+    """Who may change a channel's subscription: workspace admins and owners, the channel's
+    creator, and anyone in a direct message with the bot. Guests never. Slack's API does not
+    expose channel managers to bots, so these are the rights the Web API can confirm."""
+    if channel_id.startswith("D"):
+        return True
+    try:
+        user = (await client.users_info(user=user_id))["user"]
+        if user.get("is_restricted") or user.get("is_ultra_restricted"):
+            return False
+        if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+            return True
+        channel = (await client.conversations_info(channel=channel_id))["channel"]
+        return bool(channel.get("creator") == user_id)
+    except NETWORK_ERRORS as error:
+        log.warning("Could not check %s's rights in %s: %s", user_id, channel_id, type(error).__name__)
+        return False
+
+
+def _is_thread_question(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A person's message inside a thread; not ours, not another bot's, not an edit or join."""
+    return (
+        event.get("subtype") in (None, "thread_broadcast")
+        and not event.get("bot_id")
+        and event.get("user") not in (None, bot_user_id)
+        and event.get("thread_ts") not in (None, event.get("ts"))
+        and bool((event.get("text") or "").strip())
+    )
+
+
+def _without_mention(text: str, bot_user_id: str | None) -> str:
+    return re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text) if bot_user_id else text
+
+
+async def _respond_safely(respond: AsyncRespond, text: str) -> None:
+    try:
+        await respond(text=escape(text), response_type="ephemeral")
+    except NETWORK_ERRORS as error:
+        log.warning("response_url failed: %s", type(error).__name__)

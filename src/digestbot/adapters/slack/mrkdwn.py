@@ -1,0 +1,75 @@
+"""Slack mrkdwn for untrusted text: escaped, flattened, unable to ping or to break a link.
+
+Slack's only escapes are ``&amp;``, ``&lt;`` and ``&gt;`` (HTML-encoding anything else shows
+literally), and every control sequence — ``<!channel>``, ``<@U123>``, ``<url|label>`` — starts
+with ``<``, so escaping those three makes a paper title or a model's output inert. Text we write
+ourselves is escaped the same way but keeps its ``*bold*`` and ```code```.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from digestbot.adapters.split import split_text
+
+_MENTION_WORDS = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+_CITATION = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d+)?\]")
+_URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "&": "&amp;"})
+_WORD_JOINER = "\u2060"
+# A look-alike for "|" inside link labels: Slack has no escape for it, and a label is cut at it.
+_LABEL_BAR = "\u2223"
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (``&`` first, or the others would be double-escaped)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """What a person typed, from the mrkdwn Slack delivers in message events."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def inline(text: str) -> str:
+    """Untrusted text as one inert mrkdwn line: whitespace folded (no line-start quotes or
+    lists), entities escaped, and ``@here``-style words broken by a word joiner so no client
+    turns them into a notification."""
+    return escape(_MENTION_WORDS.sub("@" + _WORD_JOINER, " ".join(text.split())))
+
+
+def with_citations(text: str) -> str:
+    """Untrusted text with ``[2409.14674]`` references turned into arXiv links."""
+    return _CITATION.sub(lambda m: f"[{link(f'https://arxiv.org/abs/{m.group(1)}', m.group(1))}]", inline(text))
+
+
+def link(url: str, label: str) -> str:
+    """``<url|label>``; the label is untrusted text, the URL one we built (made safe anyway)."""
+    safe_url = url.translate(_URL_UNSAFE)
+    return f"<{safe_url}|{inline(label).replace('|', _LABEL_BAR)}>"
+
+
+def fit(markup: str, raw: str, *, limit: int, cite: bool = False) -> list[str]:
+    """``markup`` (trusted, kept whole) followed by untrusted ``raw`` text, as mrkdwn pieces of
+    at most ``limit`` characters.
+
+    The raw text is split *before* it is escaped, so a cut never lands inside an entity or a
+    link, and a piece that grows past the limit when escaped is split again; nothing is
+    dropped.
+    """
+    convert = with_citations if cite else inline
+    whole = markup + convert(raw)
+    if len(whole) <= limit:
+        return [whole]
+    pieces = [markup.rstrip()] if markup.strip() else []
+    return pieces + [convert(piece) for piece in _split_raw(" ".join(raw.split()), limit, convert)]
+
+
+def _split_raw(raw: str, limit: int, convert: Callable[[str], str]) -> list[str]:
+    pieces: list[str] = []
+    for piece in split_text(raw, limit):
+        if len(convert(piece)) <= limit:
+            pieces.append(piece)
+        else:
+            pieces.extend(_split_raw(piece, max(1, limit // 2), convert))
+    return [piece for piece in pieces if piece]

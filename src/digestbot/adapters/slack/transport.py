@@ -1,0 +1,269 @@
+"""Posting to Slack over the Web API: :class:`SlackTransport` implements ``bot.ports.Transport``.
+
+Two clients, because Slack offers no idempotency key: calls that are safe to repeat (reads,
+uploads) retry connection errors, 429 (after ``Retry-After``) and 500/503, but
+``chat.postMessage`` retries only 429 — a post whose answer was lost may have happened, so it
+is reported as a non-permanent :class:`TransportError` and delivery asks :meth:`find_sent`
+before posting again. Every post carries its idempotency key as message metadata for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from digestbot.adapters.slack.limits import LIMITS, POST_BURST, POSTS_PER_SECOND, SlackLimits
+from digestbot.adapters.slack.render import render_digest
+from digestbot.bot.ports import OutgoingMessage, TransportError
+from digestbot.summarizer.models import Digest
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "digest_part"
+# Errors after which retrying cannot help: the channel or the installation is gone.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+NETWORK_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
+# find_sent looks this far back for thread parents (replies are not in channel history) and
+# for the key itself, which also absorbs clock skew between this host and Slack.
+LOOKBACK = dt.timedelta(days=1)
+HISTORY_PAGE_SIZE = 200
+HISTORY_PAGES = 10
+CHART_TITLE = "Papers per category"
+CHART_UNAVAILABLE = (
+    "The chart is unavailable: Slack refused the upload ({reason}). The counts are in the message above."
+)
+RATE_LIMIT_RETRIES = 3
+
+
+def build_clients(*, token: str, base_url: str) -> tuple[AsyncWebClient, AsyncWebClient]:
+    """(client for everything but posting, client for ``chat.postMessage``)."""
+    safe = AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+    posting = AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+    return safe, posting
+
+
+class Pacer:
+    """About one post per second per channel, with short bursts (Slack's ``chat.postMessage``
+    tier); a generic cell-rate algorithm, so concurrent posters queue fairly without locks."""
+
+    def __init__(
+        self,
+        *,
+        rate: float = POSTS_PER_SECOND,
+        burst: int = POST_BURST,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._interval = 1.0 / rate
+        self._burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot: dict[str, float] = {}
+
+    async def wait(self, channel_id: str) -> None:
+        now = self._clock()
+        slot = max(self._next_slot.get(channel_id, now), now)
+        self._next_slot[channel_id] = slot + self._interval  # reserved before sleeping
+        delay = slot - now - (self._burst - 1) * self._interval
+        if delay > 0:
+            await self._sleep(delay)
+
+
+class SlackTransport:
+    platform = "slack"
+    # Delivery need not space parts itself: the pacer here sees every post to a channel —
+    # scheduled digests, command answers and thread replies alike.
+    min_send_interval = 0.0
+
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        post_client: AsyncWebClient,
+        pacer: Pacer | None = None,
+        limits: SlackLimits = LIMITS,
+    ) -> None:
+        self.client = client
+        self.post_client = post_client
+        self.pacer = pacer or Pacer()
+        self.limits = limits
+
+    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
+        return render_digest(digest, chart_png, limits=self.limits)
+
+    async def send(
+        self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
+    ) -> str:
+        """Post once; the chart (if any) goes into the message's thread afterwards, and a failed
+        upload is reported there in words — the text is never held back by the picture."""
+        metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": idempotency_key}}
+        ts = await self._post(channel_id, message, thread_id=thread_id, metadata=metadata)
+        if message.attachment is not None:
+            await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
+        return ts
+
+    async def find_sent(
+        self, channel_id: str, idempotency_key: str, *, since: dt.datetime, thread_id: str | None = None
+    ) -> str | None:
+        """The ``ts`` of our message carrying ``idempotency_key``, posted after ``since``.
+
+        Thread replies are not in ``conversations.history``: with ``thread_id`` that thread is
+        read; without it, the threads of our recent digest parents that got replies after
+        ``since``.
+        """
+        oldest = since.timestamp()
+        window = f"{oldest - LOOKBACK.total_seconds():.6f}"
+        try:
+            if thread_id is not None:
+                return await self._find(idempotency_key, self._thread(channel_id, thread_id, window))
+            parents: list[str] = []
+            async for message in self._history(channel_id, window):
+                if _key_of(message) == idempotency_key:
+                    return str(message["ts"])
+                if _key_of(message) is not None and float(message.get("latest_reply") or 0) > oldest:
+                    parents.append(str(message["ts"]))
+            for parent in parents:
+                found = await self._find(idempotency_key, self._thread(channel_id, parent, window))
+                if found is not None:
+                    return found
+            return None
+        except NETWORK_ERRORS as error:
+            raise _failure("conversations.history", channel_id, error) from None
+
+    async def _post(
+        self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, metadata: dict[str, Any] | None
+    ) -> str:
+        await self.pacer.wait(channel_id)
+        try:
+            response = await self.post_client.chat_postMessage(
+                channel=channel_id,
+                text=message.text,
+                thread_ts=thread_id,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+                **message.payload,
+            )
+        except NETWORK_ERRORS as error:
+            raise _failure("chat.postMessage", channel_id, error) from None
+        return str(response["ts"])
+
+    async def _attach(self, channel_id: str, attachment: tuple[str, bytes], *, thread_ts: str) -> None:
+        filename, content = attachment
+        try:
+            await self.client.files_upload_v2(
+                channel=channel_id,
+                thread_ts=thread_ts,
+                filename=filename,
+                content=content,
+                title=CHART_TITLE,
+                alt_txt="Bar chart of the number of new papers per category",
+            )
+        except NETWORK_ERRORS as error:
+            reason = _error_code(error)
+            log.warning("Chart upload to Slack channel %s failed (%s); posting the note instead.", channel_id, reason)
+            note = OutgoingMessage(text=CHART_UNAVAILABLE.format(reason=reason), payload={})
+            try:
+                await self._post(channel_id, note, thread_id=thread_ts, metadata=None)
+            except TransportError as failure:
+                log.warning("Could not post the chart note either: %s", failure)
+
+    async def _history(self, channel_id: str, oldest: str) -> AsyncIterator[dict[str, Any]]:
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            response = await self.client.conversations_history(
+                channel=channel_id, oldest=oldest, limit=HISTORY_PAGE_SIZE, cursor=cursor, include_all_metadata=True
+            )
+            for message in response.get("messages") or []:
+                yield message
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return
+
+    async def _thread(self, channel_id: str, parent_ts: str, oldest: str) -> AsyncIterator[dict[str, Any]]:
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            response = await self.client.conversations_replies(
+                channel=channel_id,
+                ts=parent_ts,
+                oldest=oldest,
+                limit=HISTORY_PAGE_SIZE,
+                cursor=cursor,
+                include_all_metadata=True,
+            )
+            for message in response.get("messages") or []:
+                yield message
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return
+
+    @staticmethod
+    async def _find(key: str, messages: AsyncIterator[dict[str, Any]]) -> str | None:
+        async for message in messages:
+            if _key_of(message) == key:
+                return str(message["ts"])
+        return None
+
+
+def _key_of(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_EVENT_TYPE:
+        return None
+    key = (metadata.get("event_payload") or {}).get("key")
+    return str(key) if key is not None else None
+
+
+def _error_code(error: BaseException) -> str:
+    """Slack's error code, or the exception's kind; never its message (it may quote a URL)."""
+    if isinstance(error, SlackApiError):
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        return str(data.get("error") or f"HTTP {error.response.status_code}")
+    return type(error).__name__
+
+
+def _failure(method: str, channel_id: str, error: BaseException) -> TransportError:
+    code = _error_code(error)
+    if code in PERMANENT_ERRORS:
+        return TransportError(f"Slack refused {method} in {channel_id}: {code}.", permanent=True)
+    if method == "chat.postMessage" and not isinstance(error, SlackApiError):
+        return TransportError(f"{method} to {channel_id} failed ({code}); it may or may not have been posted.")
+    return TransportError(f"{method} in {channel_id} failed: {code}.")
