@@ -22,7 +22,7 @@ from digestbot.summarizer.sources.base import (
     PaperNotFound,
     SourceUnavailable,
 )
-from fakes.arxiv_server import FakeArxivServer, FeedItem
+from tests.fakes.arxiv_server import FakeArxivServer, FeedItem
 
 ET = ZoneInfo("America/New_York")
 FIXTURE = Path(__file__).parent / "fixtures" / "atom-id-1911.12281.xml"

@@ -15,6 +15,7 @@ from digestbot.bot.config import Settings
 from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.markdown import render_digest, render_paper
+from digestbot.bot.ports import MemoryThreadLinks, ThreadLink
 from digestbot.bot.replies import (
     AnswerReply,
     CategoriesReply,
@@ -26,7 +27,9 @@ from digestbot.bot.replies import (
 )
 
 PROMPT = "digest> "
-GREETING = "Paper Digest Bot — type /digest help, or quit to leave."
+GREETING = "Paper Digest Bot — type /digest help, or quit to leave. After a digest, just type a question."
+# The terminal has one "thread": the last digest or paper shown, which plain lines ask about.
+THREAD = "last-shown"
 
 
 class ConsoleSession:
@@ -38,6 +41,7 @@ class ConsoleSession:
         self.conversation = Conversation(
             platform="console", channel_id="terminal", user_id="you", can_manage_channel=True
         )
+        self.thread = Conversation(platform="console", channel_id="terminal", user_id="you", thread_id=THREAD)
 
     async def send(self, line: str) -> str:
         text = line.strip()
@@ -45,13 +49,29 @@ class ConsoleSession:
             return ""
         command_text = text.removeprefix("/digest").strip() if text.startswith("/digest") else None
         if command_text is None:
-            return "Commands start with /digest — try /digest help."
+            reply = await self.handler.follow_up(text, self.thread)
+            if reply is None:
+                return "Commands start with /digest — try /digest help, or show a digest and ask about it."
+            return self.render(reply)
         try:
             command = parse_command(command_text, self.handler.digests.taxonomy)
         except CommandError as error:
             return str(error)
         reply = await self.handler.handle(command, self.conversation)
+        self._link(reply)
         return self.render(reply)
+
+    def _link(self, reply: Reply) -> None:
+        """A digest or paper just shown becomes what plain lines ask about, as a Slack thread is."""
+        match reply:
+            case DigestReply(digest=digest):
+                ids, day, language = tuple(p.arxiv_id for p in digest.papers), digest.date, digest.language
+            case PaperReply(paper=paper):
+                ids, day, language = (paper.arxiv_id,), None, self.handler.digests.language
+            case _:
+                return
+        if self.handler.threads is not None:
+            self.handler.threads.link(ThreadLink("console", "terminal", THREAD, day, language, ids))
 
     def render(self, reply: Reply) -> str:
         match reply:
@@ -76,7 +96,11 @@ class ConsoleSession:
 
 async def run_console(settings: Settings) -> None:
     """Read commands until EOF or ``quit``; input is read in a thread so the loop stays free."""
-    handler = CommandHandler(digests=make_digest_service(settings))
+    from digestbot.bot.questions import create_question_service
+
+    digests = make_digest_service(settings)
+    questions = create_question_service(settings=settings, engine=None, digests=digests)
+    handler = CommandHandler(digests=digests, threads=MemoryThreadLinks(), questions=questions)
     with tempfile.TemporaryDirectory(prefix="digestbot-") as folder:
         session = ConsoleSession(handler, chart_dir=Path(folder))
         print(GREETING)

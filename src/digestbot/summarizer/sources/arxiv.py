@@ -8,7 +8,7 @@ submission window (see :mod:`.calendar`): papers whose first version arrived in 
 arXiv's terms for its legacy APIs (API and RSS together): no more than one request every three
 seconds, one connection at a time (https://info.arxiv.org/help/api/tou.html). Every request of an
 :class:`ArxivSource`, both endpoints and every page and retry, goes through one
-:class:`_PoliteTransport` that holds a lock and the pacing. arXiv also answers load with 429/503
+:class:`PoliteTransport` that holds a lock and the pacing. arXiv also answers load with 429/503
 (or HTTP 200 and the body ``Rate exceeded.``); those are retried with backoff and then reported as
 :class:`SourceUnavailable`, never as an empty day.
 """
@@ -76,7 +76,7 @@ class _Failure(NamedTuple):
     retry_after: float = 0.0
 
 
-class _PoliteTransport(HTTPAdapter):
+class PoliteTransport(HTTPAdapter):
     """Sends one request at a time, paced, identified, with a timeout, retrying arXiv's load signals.
 
     It is a ``requests`` transport adapter so that it also governs the requests the ``arxiv``
@@ -200,7 +200,7 @@ class ArxivSource:
         # remain for the API's sporadic empty pages (UnexpectedEmptyPageError).
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0.0, num_retries=max_retries)
         self._client.query_url_format = api_url.replace("{", "{{").replace("}", "}}") + "?{}"
-        transport = _PoliteTransport(
+        transport = PoliteTransport(
             user_agent=user_agent,
             min_interval_seconds=min_interval_seconds,
             max_retries=max_retries,
