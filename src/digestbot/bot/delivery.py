@@ -1,0 +1,327 @@
+"""Exactly-once delivery of a digest to a channel, per (channel, digest date).
+
+Neither Slack nor Discord offers a durable idempotency key (Discord's ``nonce`` lasts minutes),
+so the guarantee comes from our database, with the platform consulted only where a crash
+leaves a send's outcome unknown. The state machine:
+
+``deliveries`` row (UNIQUE platform, channel_id, digest_date)::
+
+    (absent) --ensure--> pending --claim--> sending --all parts sent--> done
+                                    ^          | failure / shutdown
+                                    +-- failed <+   (a permanent failure also pauses the subscription)
+
+``delivery_parts`` row per rendered message::
+
+    (absent) --start_part (committed BEFORE the request)--> sending --finish_part--> sent (+ message id)
+
+Why it holds:
+
+- *Never twice.* A part is marked ``sending`` before the request and ``sent`` with the
+  platform's id after. On resume, ``sent`` parts are skipped; a part left ``sending`` (crash or
+  timeout between request and commit: outcome unknown) is looked up on the platform with
+  ``transport.find_sent(key, since=start)`` before it is sent again. The key is deterministic
+  per (channel, date, part index) and travels with the message (Slack metadata, Discord nonce).
+- *Never two senders.* Claiming is one conditional UPDATE (``status in (pending, failed)`` or
+  lease expired, or holder provably dead), which exactly one instance wins on PostgreSQL and
+  on SQLite alike; we chose this over ``SELECT … FOR UPDATE SKIP LOCKED`` because it needs no
+  long transaction (the lock would be held across network calls) and works the same on SQLite.
+  Every ``start_part`` renews the lease and re-checks the holder in the same transaction (a
+  fence), so an instance that stalled past its lease cannot start another send.
+- *Never lost.* A delivery that failed, was interrupted or crashed stays not ``done``; the
+  scheduler's catch-up check (or a repeated ``digestbot post``) resumes it at the first unsent
+  part, with the replies threaded under the parent's recorded id.
+- *Restarts are immediate.* A SIGKILLed holder's lease would block others for ``lease``;
+  a holder on this host whose process is gone (or whose pid is now ours) is known dead, so a
+  restarted bot resumes at once. Holders on other hosts or containers wait for the lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from digestbot.bot.digests import DigestService
+from digestbot.bot.ports import ThreadLink, ThreadLinks, Transport, TransportError
+from digestbot.bot.storage import Clock, utc_now
+from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, SqlDeliveries
+from digestbot.bot.subscriptions import SubscriptionStore
+from digestbot.summarizer.models import Digest
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = dt.timedelta(minutes=3)
+DEFAULT_PART_INTERVAL = 1.0
+"""Seconds between two messages of one delivery: Slack allows about one message per second per
+channel (``chat.postMessage``), Discord five per five seconds; the adapters pace and retry
+too, but a delivery never bursts a channel even with an adapter that does not. A transport may
+declare its own ``min_send_interval`` (seconds), e.g. 0 for a test double."""
+FIND_SENT_SLACK = dt.timedelta(minutes=2)
+"""How far before our own ``started_at`` to look for a message: our clock and the platform's may differ."""
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY_POSTED = "already posted"
+    BUSY = "being posted by another instance"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted by shutdown"
+
+
+class _Stopping(Exception):
+    """Raised between two messages once :meth:`DeliveryService.stop` was called."""
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    outcome: Outcome
+    channel_key: str
+    digest_date: dt.date | None
+    parts_sent: int = 0
+    parts_total: int = 0
+    detail: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.channel_key} {self.digest_date or 'latest'}: {self.outcome.value}"
+        if self.outcome is Outcome.SENT:
+            text += f" ({self.parts_sent} of {self.parts_total} messages sent now)"
+        return f"{text} — {self.detail}" if self.detail else text
+
+
+def idempotency_key(platform: str, channel_id: str, day: dt.date, index: int) -> str:
+    """Deterministic per (channel, date, part) and at most 23 characters (Discord's nonce allows 25)."""
+    channel = hashlib.sha256(f"{platform}:{channel_id}".encode()).hexdigest()[:10]
+    return f"{day:%Y%m%d}-{index}-{channel}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a claim: process id and a per-process token, plus the host scope in which the
+    pid is meaningful (kernel boot id and pid namespace, so containers never confuse pids)."""
+
+    scope: str | None
+    pid: int
+    token: str
+
+    @classmethod
+    def current(cls) -> Holder:
+        return cls(scope=_pid_scope(), pid=os.getpid(), token=secrets.token_hex(6))
+
+    def encode(self) -> str:
+        return f"{self.scope or '-'}|{self.pid}|{self.token}|{socket.gethostname()[:60]}"
+
+    def knows_dead(self, encoded: str) -> bool:
+        """True only when ``encoded`` names a process of our own pid scope that no longer runs."""
+        scope, pid, token = [*encoded.split("|"), "", "", ""][:3]
+        if self.scope is None or scope != self.scope or not pid.isdigit():
+            return False
+        if int(pid) == self.pid:
+            return token != self.token
+        return not _alive(int(pid))
+
+
+def _pid_scope() -> str | None:
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child nobody has reaped yet is a zombie: dead, though kill(0) succeeds
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class DeliveryService:
+    """Posts a stored digest to one channel, exactly once; the transports come from the adapters."""
+
+    def __init__(
+        self,
+        *,
+        deliveries: SqlDeliveries,
+        digests: DigestService,
+        threads: ThreadLinks,
+        transport_for: Callable[[str], Transport],
+        subscriptions: SubscriptionStore | None = None,
+        clock: Clock = utc_now,
+        holder: Holder | None = None,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        part_interval: float = DEFAULT_PART_INTERVAL,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.deliveries = deliveries
+        self.digests = digests
+        self.threads = threads
+        self.transport_for = transport_for
+        self.subscriptions = subscriptions
+        self.clock = clock
+        self.holder = holder or Holder.current()
+        self.lease = lease
+        self.part_interval = part_interval
+        self.sleep = sleep
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the message in flight, start no other (graceful shutdown); resumed at the next start."""
+        self._stopping = True
+
+    async def deliver(
+        self,
+        platform: str,
+        channel_id: str,
+        *,
+        day: dt.date | None,
+        language: str,
+        categories: tuple[str, ...] = (),
+        note: str | None = None,
+    ) -> DeliveryResult:
+        """Post ``day``'s digest (``None``: the source's latest) unless it already was.
+
+        Source errors (no announcement, arXiv down) propagate before any intent is recorded.
+        """
+        try:
+            transport = self.transport_for(platform)
+        except TransportError as error:
+            return DeliveryResult(Outcome.FAILED, f"{platform}:{channel_id}", day, detail=str(error))
+        if day is not None:
+            known = await asyncio.to_thread(self.deliveries.find, platform, channel_id, day)
+            if known is not None:
+                if known.status == "done":
+                    return DeliveryResult(Outcome.ALREADY_POSTED, known.channel_key, day)
+                language, categories, note = known.language, known.categories, known.note
+        digest = await self.digests.digest(day, language=language)
+        row = await asyncio.to_thread(
+            self.deliveries.ensure,
+            platform,
+            channel_id,
+            digest.date,
+            language=language,
+            categories=categories,
+            note=note,
+        )
+        if row.language != digest.language:  # resuming a delivery begun in another language
+            digest = await self.digests.digest(row.digest_date, language=row.language)
+        claimed = await asyncio.to_thread(
+            self.deliveries.claim,
+            row.id,
+            holder=self.holder.encode(),
+            lease=self.lease,
+            holder_is_dead=self.holder.knows_dead,
+        )
+        if claimed is None:
+            current = await asyncio.to_thread(self.deliveries.find, platform, channel_id, digest.date)
+            outcome = Outcome.ALREADY_POSTED if current and current.status == "done" else Outcome.BUSY
+            return DeliveryResult(outcome, row.channel_key, digest.date)
+        return await self._send_all(claimed, digest, transport)
+
+    async def _send_all(self, delivery: Delivery, digest: Digest, transport: Transport) -> DeliveryResult:
+        holder = self.holder.encode()
+        view = self._view(delivery, digest)
+        chart = await asyncio.to_thread(self.digests.chart, view)
+        messages = list(transport.render_digest(view, chart))
+        await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
+        parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
+        parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None
+        interval = float(getattr(transport, "min_send_interval", self.part_interval))
+        sent_now = 0
+        try:
+            for index, message in enumerate(messages):
+                part = parts.get(index)
+                if part is not None and part.status == SENT:
+                    continue
+                key = idempotency_key(delivery.platform, delivery.channel_id, delivery.digest_date, index)
+                message_id = None
+                if part is not None:  # a send whose outcome is unknown: look before sending again
+                    message_id = await transport.find_sent(
+                        delivery.channel_id, key, since=part.started_at - FIND_SENT_SLACK
+                    )
+                    if message_id:
+                        log.info("%s part %d was already sent (found %s)", delivery.channel_key, index, message_id)
+                if message_id is None:
+                    if self._stopping:
+                        raise _Stopping
+                    if sent_now:
+                        await self.sleep(interval)
+                    await asyncio.to_thread(
+                        self.deliveries.start_part,
+                        delivery.id,
+                        index,
+                        idempotency_key=key,
+                        holder=holder,
+                        lease=self.lease,
+                    )
+                    message_id = await transport.send(
+                        delivery.channel_id,
+                        message,
+                        thread_id=None if index == 0 else parent_id,
+                        idempotency_key=key,
+                    )
+                    sent_now += 1
+                await asyncio.to_thread(self.deliveries.finish_part, delivery.id, index, message_id)
+                if index == 0:
+                    parent_id = message_id
+                    await asyncio.to_thread(self._link, delivery, view, parent_id)
+        except _Stopping:
+            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, Outcome.INTERRUPTED.value)
+            return DeliveryResult(
+                Outcome.INTERRUPTED, delivery.channel_key, delivery.digest_date, sent_now, len(messages)
+            )
+        except LeaseLost as error:
+            log.warning("%s: %s", delivery.channel_key, error)
+            return DeliveryResult(Outcome.BUSY, delivery.channel_key, delivery.digest_date, sent_now, len(messages))
+        except TransportError as error:
+            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, str(error))
+            if error.permanent:
+                self._pause(delivery, str(error))
+            return DeliveryResult(
+                Outcome.FAILED, delivery.channel_key, delivery.digest_date, sent_now, len(messages), str(error)
+            )
+        except BaseException as error:  # also cancellation at shutdown: give the claim back at once
+            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, type(error).__name__)
+            raise
+        if parent_id is not None:  # again, in case a crash fell between the parent and its link
+            await asyncio.to_thread(self._link, delivery, view, parent_id)
+        await asyncio.to_thread(self.deliveries.complete, delivery.id, holder)
+        log.info("posted %s digest %s (%d messages)", delivery.channel_key, delivery.digest_date, len(messages))
+        return DeliveryResult(Outcome.SENT, delivery.channel_key, delivery.digest_date, sent_now, len(messages))
+
+    def _view(self, delivery: Delivery, digest: Digest) -> Digest:
+        """The channel's share of the digest: its categories, plus the note (e.g. posted late)."""
+        view = digest.only(list(delivery.categories)) if delivery.categories else digest
+        if delivery.note:
+            view = view.model_copy(update={"notes": [*view.notes, delivery.note]})
+        return view
+
+    def _link(self, delivery: Delivery, view: Digest, parent_id: str) -> None:
+        self.threads.link(
+            ThreadLink(
+                platform=delivery.platform,
+                channel_id=delivery.channel_id,
+                thread_id=parent_id,
+                digest_date=delivery.digest_date,
+                language=delivery.language,
+                arxiv_ids=tuple(paper.arxiv_id for paper in view.papers),
+            )
+        )
+
+    def _pause(self, delivery: Delivery, reason: str) -> None:
+        log.warning("pausing the subscription of %s: %s", delivery.channel_key, reason)
+        if self.subscriptions is not None:
+            self.subscriptions.pause(delivery.platform, delivery.channel_id, reason)

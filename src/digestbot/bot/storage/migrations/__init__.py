@@ -1,0 +1,1 @@
+"""Alembic migrations, applied by :func:`digestbot.bot.storage.db.migrate` at start-up."""

@@ -1,0 +1,1 @@
+"""Named, append-only revisions: never edit one that has shipped; add the next."""

@@ -1,0 +1,67 @@
+"""Several instances on one database post a channel's digest once — on SQLite and on PostgreSQL.
+
+Two real ``digestbot post`` processes start together for the same channel and date; they race
+through the claim, and the fake platform (a shared file) must end with one parent and one set of
+replies, whoever won.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digestbot.bot.storage.db import open_database
+from digestbot.bot.storage.deliveries import SqlDeliveries
+from tests.delivery_helpers import SAMPLE_DAY, assert_posted_once, start_post, with_sample_digest
+from tests.fakes.memory_transport import FakePlatform
+from tests.fakes.postgres import fresh_database
+
+INSTANCES = 2
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
+    else:
+        with fresh_database() as url:
+            yield with_sample_digest(url)
+
+
+def test_instances_started_together_post_once(tmp_path: Path, database_url: str) -> None:
+    platform = FakePlatform(tmp_path / "platform.db")
+    processes = [start_post(tmp_path, database_url) for _ in range(INSTANCES)]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    assert [process.returncode for process in processes] == [0] * INSTANCES, outputs
+    lines = sorted(stdout.strip() for stdout, _ in outputs)
+    sent = [line for line in lines if ": sent (" in line]
+    assert len(sent) == 1, lines
+    others = {line.removeprefix(f"fake:c1 {SAMPLE_DAY}: ") for line in lines if line not in sent}
+    assert others <= {"already posted", "being posted by another instance"}, lines
+    assert_posted_once(platform)
+
+
+def test_exactly_one_of_many_simultaneous_claims_wins(database_url: str) -> None:
+    """The claim itself, hammered: eight instances (own engines, own threads) at one barrier."""
+    row = SqlDeliveries(open_database(database_url)).ensure(
+        "fake", "c1", SAMPLE_DAY, language="en", categories=(), note=None
+    )
+    ledgers = [SqlDeliveries(open_database(database_url)) for _ in range(8)]
+    barrier = threading.Barrier(len(ledgers))
+    won: list[str] = []
+
+    def claim(ledger: SqlDeliveries, holder: str) -> None:
+        barrier.wait()
+        if ledger.claim(row.id, holder=holder, lease=dt.timedelta(minutes=3), holder_is_dead=lambda _: False):
+            won.append(holder)
+
+    threads = [threading.Thread(target=claim, args=(ledger, f"h{i}")) for i, ledger in enumerate(ledgers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1
