@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
-from digestbot.summarizer.models import CategoryAssignment, CategorySection, Digest, Paper
+from digestbot.summarizer.llm.notes import categorized_offline_note
+from digestbot.summarizer.models import Backend, CategoryAssignment, CategorySection, Digest, Paper
 from digestbot.summarizer.sources.base import Listing
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -62,12 +63,14 @@ async def build_digest(
         return CategorySection(category=category, papers=groups[slug], summary=summary)
 
     sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
+    # A digest whose every section fell back to the offline back end must not claim a model wrote it.
+    written_by_model = any(s.summary.backend is Backend.LLM for s in sections)
     return Digest(
         date=listing.date,
         language=language,
         sections=list(sections),
-        backend=summarizer.backend,
+        backend=Backend.LLM if written_by_model else Backend.OFFLINE,
         source=listing.source,
-        notes=list(listing.notes),
+        notes=[*listing.notes, *categorized_offline_note(assignments, language)],
         assignments=list(assignments),
     )

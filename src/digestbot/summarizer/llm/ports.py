@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+STAGES = ("categorize", "summarize", "answer")
+"""The LLM stages; each has its own model setting and its own rows in the ledger."""
+
 
 @dataclass(frozen=True)
 class UsageRecord:

@@ -1,0 +1,69 @@
+"""The LLM answerer: one call answers a question from the given passages only, citing [arxiv_id].
+
+The reply is checked before anyone sees it: citations of papers that were not among the
+passages are removed (a model cannot cite what it was not shown), and sentences quoting numbers
+the passages do not contain are dropped, as in the digest. When nothing grounded is left, or
+the model says the passages do not cover the question, the answer is ``supported=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.llm.gateway import LlmError, LlmGateway
+from digestbot.summarizer.llm.grounding import allowed_numbers, drop_ungrounded
+from digestbot.summarizer.llm.notes import note
+from digestbot.summarizer.llm.prompts import answer_prompt
+from digestbot.summarizer.llm.schemas import GroundedAnswer
+from digestbot.summarizer.models import Answer, Backend, Passage
+
+log = logging.getLogger(__name__)
+
+STAGE = "answer"
+_CITATION = re.compile(r"\[(?:arXiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\]", re.I)
+
+
+class LlmAnswerer:
+    backend = Backend.LLM
+
+    def __init__(self, gateway: LlmGateway, *, fallback: Answerer | None = None) -> None:
+        self.gateway = gateway
+        self.fallback = fallback
+
+    async def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        history: Sequence[tuple[str, str]],
+        language: str,
+    ) -> Answer:
+        if not passages:
+            return Answer(text=note("no_passages", language), cited_ids=[], supported=False, backend=self.backend)
+        prompt = answer_prompt(question, passages, history=history, language=language)
+        try:
+            reply = await self.gateway.complete(prompt, GroundedAnswer, stage=STAGE)
+        except LlmError as error:
+            log.warning("answerer: no answer from the model (%s)", error)
+            if self.fallback is not None:
+                return await self.fallback.answer(question, passages, history=history, language=language)
+            text = note("answer_failed", language, reason=error)
+            return Answer(text=text, cited_ids=[], supported=False, backend=self.backend)
+        return self._checked(reply, passages, question=question, language=language)
+
+    def _checked(self, reply: GroundedAnswer, passages: Sequence[Passage], *, question: str, language: str) -> Answer:
+        known = list(dict.fromkeys(p.arxiv_id for p in passages))
+        text = _CITATION.sub(lambda m: m.group(0) if m.group(1) in known else "", reply.answer)
+        # The question may name numbers too ("what about the 7B model?"); echoing them invents nothing.
+        allowed = allowed_numbers([*(f"{p.title}. {p.text}" for p in passages), question])
+        grounded, dropped = drop_ungrounded(" ".join(text.split()), allowed)
+        if dropped:
+            log.info("answerer: dropped %d sentence(s) quoting numbers the passages do not contain", dropped)
+        if not grounded:
+            return Answer(text=note("unsupported", language), cited_ids=[], supported=False, backend=self.backend)
+        mentioned = {match.group(1) for match in _CITATION.finditer(grounded)} | set(reply.cited_ids)
+        cited = [arxiv_id for arxiv_id in known if arxiv_id in mentioned]
+        return Answer(text=grounded, cited_ids=cited, supported=reply.supported, backend=self.backend)
