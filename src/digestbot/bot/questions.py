@@ -1,0 +1,489 @@
+"""Questions about papers: follow-ups in a digest's thread, ``/digest ask``, and ``/digest search``.
+
+An answer is grounded in one place only: the papers the thread is about. The question picks its
+papers (an id, title words, "the mirror paper", "the healthcare papers"), the search index picks
+the passages (abstracts, and full text fetched for the few papers that matter), and the answerer
+is called once with them — no multi-hop chains, so an answer costs at most one model call.
+Whatever comes back is checked: citations to papers outside the thread are removed and flagged,
+mentions are defused, and the turn is kept as bounded context for the thread's next question.
+
+Questions and papers are untrusted text: they reach the model only as delimited data (the
+answerer's job), and nothing in an answer can ping a channel (this module's job, before adapters
+escape again). Per-user and per-channel token buckets and a length cap keep cost bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import StaticPool
+
+from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
+from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
+from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.models import Digest, Paper, Passage
+from digestbot.summarizer.offline.answerer import QUESTION_NOISE, stem, unsupported_text
+from digestbot.summarizer.sources.fulltext import DEFAULT_HTML_URL, ArxivHtmlFetcher
+from digestbot.summarizer.text import words
+
+if TYPE_CHECKING:
+    from digestbot.bot.config import Settings
+    from digestbot.bot.digests import DigestService
+    from digestbot.bot.handlers import Conversation
+    from digestbot.bot.ports import ThreadLink
+
+log = logging.getLogger(__name__)
+
+_ID = r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
+# ASCII boundaries, not \b: in "RACER는" or "2409.14674의" Hangul counts as a word character.
+_ID_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9.])(?:arXiv:)?({_ID})(?:v\d+)?(?![A-Za-z0-9])", re.IGNORECASE)
+_CITATION_GROUP = re.compile(rf"\[\s*((?:arXiv:)?{_ID}(?:v\d+)?(?:\s*[,;]\s*(?:arXiv:)?{_ID}(?:v\d+)?)*)\s*\]", re.I)
+_NAMED_PAPER = re.compile(r"\b((?:[\w\-]+\s+){1,3})paper\b", re.IGNORECASE)
+_NAME_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![A-Za-z0-9])")  # RACER, LLaMA
+# "Which of these runs on a single GPU?" asks across the papers even if one title says "GPU".
+_ACROSS_PAPERS = re.compile(r"\b(which|these|those|any|each|every|all)\b", re.IGNORECASE)
+# A title word names a paper only if few titles in the thread share it.
+_MAX_TITLES_PER_NAME = 2
+_MAX_NAMED_PAPERS = 3
+_HISTORY_ANSWER_CHARS = 1_000
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+([.,;:])")
+_FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers was removed.)"
+
+# Slack's <!channel>/<!here>/<!everyone>/<!subteam^…>, Slack and Discord user/role/channel
+# mentions, and the plain-text @everyone/@here/@channel that Discord and Slack both honour.
+_ANGLE_MENTION = re.compile(r"<([!@#])([&!]?)([^<>|\s]+)(?:\|([^<>]*))?>")
+_AT_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
+
+# Scripts tell a question's language well enough to answer in it; Latin script could be any of
+# dozens of languages, so there the configured language wins (English if it is not Latin-written).
+_SCRIPTS: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
+    (re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"), "ko", frozenset({"ko"})),
+    (re.compile(r"[\u3040-\u30ff]"), "ja", frozenset({"ja"})),
+    (re.compile(r"[\u4e00-\u9fff]"), "zh", frozenset({"zh", "ja"})),
+    (re.compile(r"[\u0400-\u04ff]"), "ru", frozenset({"ru", "uk", "bg", "sr", "kk"})),
+    (re.compile(r"[\u0600-\u06ff]"), "ar", frozenset({"ar", "fa", "ur"})),
+    (re.compile(r"[\u0590-\u05ff]"), "he", frozenset({"he", "yi"})),
+    (re.compile(r"[\u0370-\u03ff]"), "el", frozenset({"el"})),
+    (re.compile(r"[\u0900-\u097f]"), "hi", frozenset({"hi", "mr", "ne"})),
+    (re.compile(r"[\u0e00-\u0e7f]"), "th", frozenset({"th"})),
+)
+_NON_LATIN = frozenset().union(*(languages for _, _, languages in _SCRIPTS))
+
+
+def neutralize_mentions(text: str) -> str:
+    """Text that can ping no one on any platform: mention syntax is kept readable but inert."""
+    text = _ANGLE_MENTION.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(4) or m.group(3)}", text)
+    return _AT_MENTION.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(1)}", text)
+
+
+def question_language(question: str, configured: str) -> str:
+    """The language to answer in: the question's script decides, the configured language breaks ties."""
+    base = configured.split("-")[0].lower()
+    for pattern, language, family in _SCRIPTS:
+        if pattern.search(question):
+            return configured if base in family else language
+    return configured if base not in _NON_LATIN else "en"
+
+
+@dataclass(frozen=True)
+class QuestionLimits:
+    """Abuse and cost limits; the first three are settings of the same names (upper-cased)."""
+
+    questions_per_user_per_hour: int = 20
+    questions_per_channel_per_hour: int = 60
+    question_max_chars: int = 500
+    history_turns: int = 4
+    passages: int = 8
+    fulltext_papers: int = 2
+    search_results: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QuestionLimits:
+        names = {f.name for f in fields(cls)}
+        return cls(**settings.model_dump(include=names))
+
+
+class RateLimiter:
+    """Token buckets by key: ``per_hour`` questions, refilled evenly, bursts up to the same number."""
+
+    def __init__(self, *, per_hour: int, clock: Callable[[], float]) -> None:
+        self._capacity = float(max(1, per_hour))
+        self._refill_per_second = self._capacity / 3600.0
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def wait_seconds(self, key: str) -> float:
+        """0 if ``key`` may ask now, else how long until it may."""
+        tokens = self._tokens(key)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self._refill_per_second
+
+    def take(self, key: str) -> None:
+        self._buckets[key] = (self._tokens(key) - 1.0, self._clock())
+
+    def _tokens(self, key: str) -> float:
+        tokens, stamp = self._buckets.get(key, (self._capacity, self._clock()))
+        return min(self._capacity, tokens + (self._clock() - stamp) * self._refill_per_second)
+
+
+class ThreadTurns(Protocol):
+    """A thread's earlier questions and answers, the bounded context of its next question."""
+
+    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
+        """The last ``limit`` (question, answer) turns, oldest first."""
+        ...
+
+    def add(self, thread_key: str, question: str, answer: str) -> None: ...
+
+
+class MemoryThreadTurns:
+    def __init__(self) -> None:
+        self._turns: dict[str, list[tuple[str, str]]] = {}
+
+    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
+        return self._turns.get(thread_key, [])[-limit:]
+
+    def add(self, thread_key: str, question: str, answer: str) -> None:
+        self._turns.setdefault(thread_key, []).append((question, answer))
+
+
+class SqlThreadTurns:
+    """Turns in the ``question_turns`` table (see :mod:`.search_index`), so context survives restarts."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT question, answer FROM question_turns WHERE thread_key = :key ORDER BY id DESC LIMIT :n"),
+                {"key": thread_key, "n": limit},
+            ).all()
+        return [(question, answer) for question, answer in reversed(rows)]
+
+    def add(self, thread_key: str, question: str, answer: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO question_turns (thread_key, question, answer, asked_at) "
+                    "VALUES (:key, :question, :answer, :at)"
+                ),
+                {
+                    "key": thread_key,
+                    "question": question,
+                    "answer": answer,
+                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                },
+            )
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The papers a question may be answered from, and how to name them to the asker."""
+
+    papers: dict[str, Paper]
+    label: str
+    digest: Digest | None = None
+
+
+@dataclass(frozen=True)
+class _Focus:
+    arxiv_ids: list[str]
+    outside: list[str]
+
+
+class QuestionService:
+    """Implements :class:`~digestbot.bot.ports.QuestionCommands`; collaborators are passed in."""
+
+    def __init__(
+        self,
+        *,
+        digests: DigestService,
+        index: SearchIndex,
+        answerer: Answerer,
+        fulltext: ArxivHtmlFetcher | None = None,
+        turns: ThreadTurns | None = None,
+        limits: QuestionLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.digests = digests
+        self.index = index
+        self.answerer = answerer
+        self.fulltext = fulltext
+        self.turns = turns or MemoryThreadTurns()
+        self.limits = limits or QuestionLimits()
+        self._per_user = RateLimiter(per_hour=self.limits.questions_per_user_per_hour, clock=clock)
+        self._per_channel = RateLimiter(per_hour=self.limits.questions_per_channel_per_hour, clock=clock)
+        self._indexed_dates: set[dt.date] = set()
+
+    def index_digest(self, digest: Digest) -> None:
+        """Make a digest's papers searchable and answerable (idempotent, cheap when repeated)."""
+        if digest.date not in self._indexed_dates:
+            self.index.index_digest(digest)
+            self._indexed_dates.add(digest.date)
+
+    async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply:
+        refusal = self._admit(question, conversation)
+        if refusal is not None:
+            return refusal
+        scope = await self._thread_scope(link)
+        thread_key = f"{link.platform}:{link.channel_id}:{link.thread_id}"
+        language = question_language(question, link.language)
+        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+
+    async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply:
+        refusal = self._admit(question, conversation)
+        if refusal is not None:
+            return refusal
+        paper = self.index.papers([arxiv_id]).get(arxiv_id) or await self.digests.paper(arxiv_id)
+        self.index.index_papers([paper])
+        scope = _Scope(papers={paper.arxiv_id: paper}, label=f"paper {paper.arxiv_id}")
+        thread_key = f"{conversation.channel_key}:{conversation.thread_id}" if conversation.thread_id else None
+        language = question_language(question, self.digests.language)
+        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+
+    async def search(self, words: str, conversation: Conversation) -> Reply:
+        """Title and abstract search over every stored digest, newest papers' dates shown."""
+        latest = self.digests.store.load_digest(None, self.digests.language, self.digests.source.name)
+        if latest is not None:
+            self.index_digest(latest)
+        if self.index.is_empty():
+            return TextReply("No digest is stored yet, so there is nothing to search; post one with /digest first.")
+        hits = self.index.search(words, limit=self.limits.search_results)
+        return SearchReply(
+            query=words,
+            hits=[
+                SearchHit(
+                    paper=hit.paper,
+                    digest_date=hit.digest_date.isoformat() if hit.digest_date else "",
+                    snippet=neutralize_mentions(hit.snippet),
+                )
+                for hit in hits
+            ],
+        )
+
+    def _admit(self, question: str, conversation: Conversation) -> TextReply | None:
+        """A refusal for an empty or overlong question or an exhausted rate limit, else ``None``."""
+        length = len(question.strip())
+        if length == 0:
+            return TextReply("Ask a question about the papers, e.g. “which of these runs on a single GPU?”", True)
+        if length > self.limits.question_max_chars:
+            limit = self.limits.question_max_chars
+            return TextReply(
+                f"That question is {length} characters long; the limit is {limit}. Please shorten it.", True
+            )
+        user_key = f"{conversation.platform}:{conversation.user_id}"
+        user_wait = self._per_user.wait_seconds(user_key)
+        if user_wait:
+            return TextReply(
+                f"You've asked a lot of questions in a short time — please try again {_in(user_wait)}.", True
+            )
+        channel_wait = self._per_channel.wait_seconds(conversation.channel_key)
+        if channel_wait:
+            return TextReply(
+                f"This channel has asked a lot of questions in a short time — please try again {_in(channel_wait)}.",
+                True,
+            )
+        self._per_user.take(user_key)
+        self._per_channel.take(conversation.channel_key)
+        return None
+
+    async def _thread_scope(self, link: ThreadLink) -> _Scope:
+        if link.digest_date is not None:
+            digest = await self.digests.digest(link.digest_date, language=link.language)
+            self.index_digest(digest)
+            wanted = set(link.arxiv_ids)
+            papers = {p.arxiv_id: p for p in digest.papers if not wanted or p.arxiv_id in wanted}
+            return _Scope(papers=papers, label=f"the {digest.date.isoformat()} digest", digest=digest)
+        stored = self.index.papers(link.arxiv_ids)
+        missing = [i for i in link.arxiv_ids if i not in stored]
+        fetched = [await self.digests.paper(arxiv_id) for arxiv_id in missing]
+        self.index.index_papers(fetched)
+        papers = {**stored, **{p.arxiv_id: p for p in fetched}}
+        label = f"paper {link.arxiv_ids[0]}" if len(link.arxiv_ids) == 1 else "this thread's papers"
+        return _Scope(papers=papers, label=label)
+
+    async def _answer(self, question: str, scope: _Scope, *, thread_key: str | None, language: str) -> Reply:
+        focus = _focus(question, scope)
+        if focus.outside:
+            return TextReply(self._outside_message(focus.outside, scope))
+        ids = focus.arxiv_ids or list(scope.papers)
+        passages = self.index.passages_for(question, ids, self.limits.passages)
+        if await self._add_full_text(focus.arxiv_ids or _ids_of(passages), scope):
+            passages = self.index.passages_for(question, ids, self.limits.passages)
+        if focus.arxiv_ids or len(ids) <= self.limits.passages:
+            passages = _with_abstracts(passages, [scope.papers[i] for i in ids], limit=self.limits.passages)
+        history = self.turns.recent(thread_key, self.limits.history_turns) if thread_key else []
+        if passages:
+            answer = await self.answerer.answer(question, passages, history=history, language=language)
+            reply = _checked_reply(answer.text, answer.cited_ids, scope)
+        else:
+            reply = AnswerReply(text=unsupported_text(language), citations=[])
+        if thread_key:
+            self.turns.add(thread_key, question, reply.text[:_HISTORY_ANSWER_CHARS])
+        return reply
+
+    async def _add_full_text(self, arxiv_ids: Sequence[str], scope: _Scope) -> bool:
+        """Fetch and index the full text of the first few papers the question is about; True if any
+        was added. Each paper is fetched at most once (the fetcher's cache), politely paced."""
+        if self.fulltext is None:
+            return False
+        added = False
+        for arxiv_id in list(arxiv_ids)[: self.limits.fulltext_papers]:
+            if self.index.has_chunks(arxiv_id):
+                continue
+            paper = scope.papers[arxiv_id]
+            chunks = await asyncio.to_thread(self.fulltext.chunks, arxiv_id, version=paper.version)
+            if chunks:
+                self.index.index_chunks(arxiv_id, chunks)
+                added = True
+        return added
+
+    def _outside_message(self, arxiv_ids: list[str], scope: _Scope) -> str:
+        known = self.index.papers(arxiv_ids)
+        named = []
+        for arxiv_id in arxiv_ids:
+            paper = known.get(arxiv_id)
+            title = f" (“{neutralize_mentions(paper.title[:80])}”)" if paper else ""
+            named.append(f"{arxiv_id}{title}")
+        first = arxiv_ids[0]
+        return (
+            f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} not in {scope.label}, so I can't answer "
+            f"about it here. Ask about it directly with /digest ask {first} <question>."
+        )
+
+
+def _in(seconds: float) -> str:
+    minutes = math.ceil(seconds / 60)
+    return "in a minute" if minutes <= 1 else f"in about {minutes} minutes"
+
+
+def _ids_of(passages: Sequence[Passage]) -> list[str]:
+    return list(dict.fromkeys(p.arxiv_id for p in passages))
+
+
+def _with_abstracts(passages: list[Passage], papers: Sequence[Paper], *, limit: int) -> list[Passage]:
+    """The retrieved passages plus the abstracts of the asked-about papers they lack (a question
+    like "summarize the mirror paper" shares no words with the paper, yet is about it)."""
+    present = {(p.arxiv_id, p.section) for p in passages}
+    extra = [
+        Passage(arxiv_id=paper.arxiv_id, title=paper.title, text=paper.abstract)
+        for paper in papers
+        if (paper.arxiv_id, "abstract") not in present
+    ]
+    return (passages + extra)[: max(limit, len(passages))]
+
+
+def _focus(question: str, scope: _Scope) -> _Focus:
+    """The papers a question names: ids first, then a category ("the healthcare papers"), then
+    title words ("the mirror paper", "RACER"); none named means the whole scope."""
+    mentioned = list(dict.fromkeys(m.group(1) for m in _ID_IN_TEXT.finditer(question)))
+    if mentioned:
+        inside = [i for i in mentioned if i in scope.papers]
+        return _Focus(arxiv_ids=inside, outside=[i for i in mentioned if i not in scope.papers])
+    return _Focus(arxiv_ids=_named_category(question, scope) or _named_by_title(question, scope), outside=[])
+
+
+def _named_category(question: str, scope: _Scope) -> list[str]:
+    if scope.digest is None:
+        return []
+    lowered = question.lower()
+    for section in scope.digest.sections:
+        category = section.category
+        names = {category.slug, category.name.lower(), *(a.lower() for a in category.aliases)}
+        pattern = r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s+(?:papers?|section|category)\b"
+        if re.search(pattern, lowered):
+            return [p.arxiv_id for p in section.papers if p.arxiv_id in scope.papers]
+    return []
+
+
+def _named_by_title(question: str, scope: _Scope) -> list[str]:
+    titles = {arxiv_id: {stem(w) for w in words(paper.title)} for arxiv_id, paper in scope.papers.items()}
+    candidates = [] if _ACROSS_PAPERS.search(question) else [m.group(0) for m in _NAME_TOKEN.finditer(question)]
+    for match in _NAMED_PAPER.finditer(question):
+        candidates += [w for w in match.group(1).split() if w.lower() not in QUESTION_NOISE]
+    named: list[str] = []  # "how does RACER compare to BC?" names two papers
+    for candidate in dict.fromkeys(candidates):
+        key = stem(candidate.lower())
+        matching = [arxiv_id for arxiv_id, title in titles.items() if key in title]
+        if len(matching) <= _MAX_TITLES_PER_NAME:
+            named += matching
+    return list(dict.fromkeys(named))[:_MAX_NAMED_PAPERS]
+
+
+def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: _Scope) -> AnswerReply:
+    """The answer with mentions defused and citations limited to the scope's papers; a citation
+    of any other paper is removed and the removal said out loud."""
+    foreign: list[str] = []
+    cited: list[str] = []
+
+    def keep_inside(match: re.Match[str]) -> str:
+        ids = [m.group(1) for m in _ID_IN_TEXT.finditer(match.group(1))]
+        inside = [i for i in ids if i in scope.papers]
+        foreign.extend(i for i in ids if i not in scope.papers)
+        cited.extend(inside)
+        return " ".join(f"[{i}]" for i in inside)
+
+    body = _CITATION_GROUP.sub(keep_inside, neutralize_mentions(answer_text)).strip()
+    if foreign:  # the removed citation leaves "text ." behind
+        body = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", body) + "\n" + _FOREIGN_CITATION_NOTE
+    ordered = list(dict.fromkeys([*cited, *(i for i in cited_ids if i in scope.papers)]))
+    return AnswerReply(text=body, citations=[Citation(arxiv_id=i, title=scope.papers[i].title) for i in ordered])
+
+
+def _default_answerer(settings: Settings) -> Answerer:
+    from digestbot.bot.factory import make_answerer
+    from digestbot.summarizer.offline.answerer import ExtractiveAnswerer
+
+    offline = ExtractiveAnswerer()
+    return make_answerer(settings, fallback=offline) or offline
+
+
+def create_question_service(
+    *,
+    settings: Settings,
+    engine: Engine | None,
+    digests: DigestService,
+    answerer: Answerer | None = None,
+    fetcher: ArxivHtmlFetcher | None = None,
+    limits: QuestionLimits | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> QuestionService:
+    """The question service for ``digestbot run``, the console and the CLI.
+
+    ``engine=None`` keeps everything in memory. The digest service's store is wrapped so that
+    every digest it saves from now on is indexed for search and questions. Full text is fetched
+    from arXiv only when papers come from arXiv (``DIGEST_SOURCE=arxiv``) and ``DIGEST_FULLTEXT``
+    is not off, so a fresh clone on the sample data never touches the network; tests pass their
+    own ``fetcher``.
+    """
+    if engine is None:
+        # One shared connection: an in-memory SQLite database exists only inside its connection.
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    ensure_schema(engine)
+    index = SearchIndex(engine)
+    if not isinstance(digests.store, IndexingDigestStore):
+        digests.store = IndexingDigestStore(digests.store, index)
+    options = settings.model_dump(include={"digest_fulltext", "arxiv_html_url"})
+    if fetcher is None and settings.digest_source == "arxiv" and options.get("digest_fulltext", True):
+        fetcher = ArxivHtmlFetcher(
+            base_url=options.get("arxiv_html_url", DEFAULT_HTML_URL), cache=SqlFullTextCache(engine)
+        )
+    return QuestionService(
+        digests=digests,
+        index=index,
+        answerer=answerer or _default_answerer(settings),
+        fulltext=fetcher,
+        turns=SqlThreadTurns(engine),
+        limits=limits or QuestionLimits.from_settings(settings),
+        clock=clock,
+    )
