@@ -175,7 +175,12 @@ def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
 
 # Command groups that live in their own modules; each module has ``register(app)`` and keeps
 # its heavy imports inside the commands, so ``digestbot --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("digestbot.adapters.discord.cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "digestbot.bot.cli_run",
+    "digestbot.bot.cli_questions",
+    "digestbot.adapters.discord.cli",
+    "digestbot.bot.cli_eval",
+)
 
 
 def main() -> None:

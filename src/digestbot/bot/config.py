@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     digest_model_summarize: str | None = None
     digest_model_answer: str | None = None
 
+    # --- LLM back end: pacing, budget, cost levers (docs/llm.md explains each) ---
+    llm_concurrency: int = Field(default=8, ge=1, le=256)
+    llm_requests_per_minute: int = Field(default=0, ge=0)
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_max_retries: int = Field(default=4, ge=0, le=10)
+    llm_daily_budget_usd: float | None = Field(default=None, ge=0)
+    llm_daily_budget_tokens: int | None = Field(default=None, ge=0)
+    llm_categorize_batch_size: int = Field(default=25, ge=1, le=200)
+    llm_summary_chunk_tokens: int = Field(default=48_000, ge=2_000)
+    llm_batch_mode: bool = False
+    llm_batch_lead_hours: float = Field(default=3.0, gt=0, le=24)
+    llm_prices: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
+
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -62,6 +75,13 @@ class Settings(BaseSettings):
     discord_api_url: str | None = None
     discord_guild_id: int | None = None
     discord_message_content: bool = False
+
+    # --- Follow-up questions: abuse and cost limits, full text (docs/questions.md) ---
+    questions_per_user_per_hour: int = Field(default=20, ge=1)
+    questions_per_channel_per_hour: int = Field(default=60, ge=1)
+    question_max_chars: int = Field(default=500, ge=20, le=4000)
+    digest_fulltext: bool = True
+    arxiv_html_url: str = "https://arxiv.org/html"
 
     database_url: str = "sqlite:///./digestbot.db"
     port: int = Field(default=3000, ge=1, le=65535)

@@ -1,0 +1,183 @@
+"""``digestbot run``, ``post``, ``subscriptions list|add|remove`` and ``health``.
+
+Registered by ``digestbot.bot.cli`` through ``COMMAND_MODULES``; heavy imports (SQLAlchemy,
+APScheduler, aiohttp, the adapters) stay inside the commands so ``digestbot --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from digestbot.bot.cli import Console, LanguageOption, SourceOption, _run, _settings
+
+if TYPE_CHECKING:
+    from digestbot.bot.subscriptions import SubscriptionService
+
+_KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:1234567890."
+
+
+def run() -> None:
+    """Run the bot: every configured platform, the daily schedule, and GET /healthz on PORT."""
+    from digestbot.bot.runtime import configure_logging, run_bot
+
+    settings = _settings()
+    configure_logging(settings)
+    _guarded(lambda: _run(run_bot(settings)))
+
+
+def post(
+    channel: Annotated[str, typer.Option("--channel", "-c", help=_KEY_HELP)],
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", help="Announcement date YYYY-MM-DD (default: the latest).")
+    ] = None,
+    source: SourceOption = None,
+    lang: LanguageOption = None,
+) -> None:
+    """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted"."""
+    from digestbot.bot.commands import parse_date
+    from digestbot.bot.delivery import Outcome
+    from digestbot.bot.runtime import build_bot, load_platform
+    from digestbot.bot.subscriptions import parse_channel_key
+
+    settings = _settings(digest_source=source)
+
+    async def deliver() -> None:
+        platform, channel_id = parse_channel_key(channel)
+        day = parse_date(date) if date else None
+        transport = load_platform(platform).create_transport(settings)
+        bot = await asyncio.to_thread(build_bot, settings, source=source)
+        bot.transports[platform] = transport
+        subscription = bot.subscriptions.store.get(platform, channel_id)
+        try:
+            result = await bot.delivery.deliver(
+                platform,
+                channel_id,
+                day=day or bot.scheduler.edition(bot.scheduler.clock()),
+                language=lang or (subscription.language if subscription else settings.digest_language),
+                categories=subscription.categories if subscription else (),
+            )
+        finally:
+            close = getattr(transport, "close", None)
+            if close is not None:
+                await close()
+        if result.outcome in (Outcome.FAILED, Outcome.INTERRUPTED):
+            raise Console.fail(result.describe())
+        typer.echo(result.describe())
+
+    _guarded(lambda: _run(deliver()))
+
+
+def health(
+    url: Annotated[
+        str | None, typer.Option("--url", help="Default: http://127.0.0.1:$PORT/healthz of this host.")
+    ] = None,
+) -> None:
+    """Ask a running bot whether it is healthy (exit code 0) or not (1), for orchestrators."""
+    import urllib.error
+    import urllib.request
+
+    target = url or f"http://127.0.0.1:{_settings().port}/healthz"
+    try:
+        with urllib.request.urlopen(target, timeout=5) as response:
+            report = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        body = error.read().decode(errors="replace")[:300]
+        raise Console.fail(f"{target} answered HTTP {error.code}: {body}") from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise Console.fail(f"No healthy bot at {target} ({error}).") from None
+    typer.echo(json.dumps(report, indent=2))
+    if report.get("status") != "ok":
+        raise typer.Exit(code=1)
+
+
+subscriptions_app = typer.Typer(help="List, add or remove channels that get the daily digest.", no_args_is_help=True)
+
+
+def _subscription_service() -> SubscriptionService:
+    from digestbot.bot.factory import make_taxonomy
+    from digestbot.bot.storage.db import open_database
+    from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
+    from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService
+
+    settings = _settings()
+    return SubscriptionService(
+        store=SqlSubscriptionStore(open_database(settings.database_url)),
+        taxonomy=make_taxonomy(settings),
+        defaults=SubscriptionDefaults.from_settings(settings),
+    )
+
+
+@subscriptions_app.command("list")
+def list_subscriptions() -> None:
+    """Every subscribed channel with its schedule and next post."""
+
+    def show() -> None:
+        service = _subscription_service()
+        found = service.list()
+        if not found:
+            typer.echo("No subscriptions. Add one: digestbot subscriptions add slack:C0123 --time 09:00 --tz UTC")
+        for subscription in found:
+            typer.echo(f"{subscription.channel_key:<32} {service.summary(subscription)}")
+
+    _guarded(show)
+
+
+@subscriptions_app.command("add")
+def add_subscription(
+    channel: Annotated[str, typer.Argument(help=_KEY_HELP)],
+    time: Annotated[str | None, typer.Option("--time", "-t", help="HH:MM, 24-hour. [default: DIGEST_TIME]")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA time zone, e.g. Asia/Seoul. [default: DIGEST_TIMEZONE]")
+    ] = None,
+    days: Annotated[
+        str | None, typer.Option("--days", help="mon-fri (default), sun-thu, mon,wed,fri or daily.")
+    ] = None,
+    categories: Annotated[
+        str | None, typer.Option("--categories", "-c", help="Category slugs, comma-separated (default: all).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="e.g. en or ko. [default: DIGEST_LANGUAGE]")] = None,
+) -> None:
+    """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
+
+    def add() -> None:
+        service = _subscription_service()
+        subscription = service.add(channel, time=time, timezone=tz, days=days, categories=categories, language=lang)
+        typer.echo(f"{subscription.channel_key}: {service.summary(subscription)}")
+
+    _guarded(add)
+
+
+@subscriptions_app.command("remove")
+def remove_subscription(channel: Annotated[str, typer.Argument(help=_KEY_HELP)]) -> None:
+    """Stop posting to a channel."""
+
+    def remove() -> None:
+        if not _subscription_service().remove(channel):
+            raise Console.fail(f"{channel} has no subscription.")
+        typer.echo(f"Removed {channel}.")
+
+    _guarded(remove)
+
+
+def _guarded(action: Callable[[], object]) -> None:
+    """Storage, subscription and transport errors end as one line and exit code 1."""
+    from digestbot.bot.ports import TransportError
+    from digestbot.bot.storage.db import StorageUnavailable
+    from digestbot.bot.subscriptions import SubscriptionError
+
+    try:
+        action()
+    except (StorageUnavailable, SubscriptionError, TransportError) as error:
+        raise Console.fail(str(error)) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(post)
+    app.command()(health)
+    app.add_typer(subscriptions_app, name="subscriptions")

@@ -1,0 +1,365 @@
+"""``digestbot run``: the composition root of the long-running bot, one asyncio loop.
+
+Start-up: logs (text or JSON, secrets redacted) → database (retry, migrate) → services → the
+web server (``GET /healthz``; adapters may add routes, e.g. Slack's HTTP mode) → every
+configured adapter → the scheduler. SIGTERM or SIGINT stops it in reverse, letting the message
+in flight finish.
+
+Adapters are loaded by platform name (:data:`PLATFORMS`), so ``bot/`` never imports a
+platform library; each adapter package exposes ``create_adapter(settings, services)`` and
+``create_transport(settings)``. With no platform configured the console runs on a terminal,
+and without a terminal (a container) the bot runs the scheduler and the health endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+from sqlalchemy import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from digestbot.bot.config import ConfigError, Settings
+from digestbot.bot.delivery import DeliveryService
+from digestbot.bot.digests import DigestService
+from digestbot.bot.factory import make_digest_service, make_source
+from digestbot.bot.handlers import CommandHandler
+from digestbot.bot.ports import BotServices, ChatAdapter, Transport, TransportError
+from digestbot.bot.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
+from digestbot.bot.storage import Clock, utc_now
+from digestbot.bot.storage.db import open_database
+from digestbot.bot.storage.deliveries import SqlDeliveries
+from digestbot.bot.storage.digests import SqlDigestStore
+from digestbot.bot.storage.events import SqlSeenEvents
+from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
+from digestbot.bot.storage.threads import SqlThreadLinks
+from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
+from digestbot.summarizer.sources.base import PaperSource
+
+if TYPE_CHECKING:
+    from digestbot.summarizer.llm.gateway import LlmGateway
+
+log = logging.getLogger("digestbot")
+
+
+def _slack_configured(settings: Settings) -> bool:
+    has_mode = settings.slack_app_token is not None or settings.slack_signing_secret is not None
+    return settings.slack_bot_token is not None and has_mode
+
+
+@dataclass(frozen=True)
+class Platform:
+    """An adapter package by import path, and whether the settings configure it (its tokens)."""
+
+    module: str
+    configured: Callable[[Settings], bool]
+
+
+PLATFORMS: dict[str, Platform] = {
+    "slack": Platform("digestbot.adapters.slack", _slack_configured),
+    "discord": Platform("digestbot.adapters.discord", lambda settings: settings.discord_token is not None),
+}
+
+
+def register_platform(name: str, module: str, *, configured: Callable[[Settings], bool]) -> None:
+    """Add a platform (another adapter package, or a test double) under ``name``."""
+    PLATFORMS[name] = Platform(module, configured)
+
+
+def load_platform(name: str) -> ModuleType:
+    if name not in PLATFORMS:
+        raise ConfigError(f"Unknown platform '{name}'; use one of: {', '.join(sorted(PLATFORMS))}.")
+    return importlib.import_module(PLATFORMS[name].module)
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    return [name for name, platform in PLATFORMS.items() if platform.configured(settings)]
+
+
+def edition_for(source_name: str) -> Edition:
+    """arXiv follows its announcement calendar; a file or the sample holds one day."""
+    return announcement_edition if source_name == "arxiv" else latest_edition
+
+
+# --- logs -------------------------------------------------------------------------------
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret: the SecretStr settings and the database password."""
+    values = [v.get_secret_value() for _, v in settings if isinstance(v, SecretStr) and v.get_secret_value()]
+    password = make_url(settings.database_url).password
+    if password:
+        values.append(str(password))
+    return [value for value in values if len(value) >= 4]
+
+
+class RedactSecrets(logging.Filter):
+    """Replace configured secret values anywhere in a record, tracebacks included."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            record.msg, record.args = self.redact(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info or record.exc_text:
+            entry["error"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactSecrets(secret_values(settings)))
+    handler.setFormatter(
+        JsonFormatter()
+        if settings.log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+# --- composition ------------------------------------------------------------------------
+
+
+@dataclass
+class Bot:
+    """Every long-lived object of one bot process (also what ``post`` and the tests build)."""
+
+    settings: Settings
+    digests: DigestService
+    subscriptions: SubscriptionService
+    delivery: DeliveryService
+    scheduler: DigestScheduler
+    services: BotServices
+    transports: dict[str, Transport]
+
+
+def _transport_in(transports: dict[str, Transport], platform: str) -> Transport:
+    if platform not in transports:
+        raise TransportError(f"{platform} is not connected in this process (its token is not configured).")
+    return transports[platform]
+
+
+def _language_model(settings: Settings, sessions: sessionmaker[Session]) -> LlmGateway | None:
+    """The process's one LLM gateway (with the cache and ledger in the database), if a model is configured."""
+    if not settings.llm_configured:
+        return None
+    from digestbot.bot.factory import make_gateway
+    from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
+
+    return make_gateway(settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions))
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    source: str | None = None,
+    paper_source: PaperSource | None = None,
+    clock: Clock = utc_now,
+) -> Bot:
+    """Open the database (waiting and migrating) and wire every service; nothing connects yet.
+
+    ``source`` names a source as ``--source`` does; ``paper_source`` passes one in (tests).
+    """
+    from digestbot.bot.factory import make_answerer
+    from digestbot.bot.questions import create_question_service
+    from digestbot.summarizer.offline.answerer import ExtractiveAnswerer
+
+    sessions = open_database(settings.database_url)
+    subscription_store = SqlSubscriptionStore(sessions, clock=clock)
+    gateway = _language_model(settings, sessions)
+    paper_source = paper_source or make_source(settings, source)
+    digests = make_digest_service(
+        settings,
+        source=paper_source,
+        store=SqlDigestStore(sessions, clock=clock),
+        gateway=gateway,
+        wanted_categories=lambda: wanted_categories(subscription_store.active()),
+    )
+    threads = SqlThreadLinks(sessions, clock=clock)
+    subscriptions = SubscriptionService(
+        store=subscription_store,
+        taxonomy=digests.taxonomy,
+        defaults=SubscriptionDefaults.from_settings(settings),
+        clock=clock,
+    )
+    transports: dict[str, Transport] = {}
+    delivery = DeliveryService(
+        deliveries=SqlDeliveries(sessions, clock=clock),
+        digests=digests,
+        threads=threads,
+        transport_for=partial(_transport_in, transports),
+        subscriptions=subscription_store,
+        clock=clock,
+    )
+    scheduler = DigestScheduler(
+        subscriptions=subscription_store,
+        delivery=delivery,
+        digests=digests,
+        edition=edition_for(paper_source.name),
+        platforms=configured_platforms(settings),
+        clock=clock,
+    )
+    subscriptions.watch(scheduler.refresh)
+    answerer = make_answerer(settings, gateway=gateway, fallback=ExtractiveAnswerer()) if gateway else None
+    questions = create_question_service(
+        settings=settings, engine=sessions.kw["bind"], digests=digests, answerer=answerer
+    )
+    handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)
+    services = BotServices(handler=handler, threads=threads, seen_events=SqlSeenEvents(sessions, clock=clock))
+    return Bot(
+        settings=settings,
+        digests=digests,
+        subscriptions=subscriptions,
+        delivery=delivery,
+        scheduler=scheduler,
+        services=services,
+        transports=transports,
+    )
+
+
+# --- the health endpoint ----------------------------------------------------------------
+
+
+@dataclass
+class Health:
+    bot: Bot
+    adapters: list[ChatAdapter]
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+
+    def report(self) -> dict[str, Any]:
+        next_run = self.bot.scheduler.next_run()
+        last = self.bot.delivery.deliveries.latest_done()
+        return {
+            "status": "ok" if self.ready else "starting",
+            "adapters": [adapter.platform for adapter in self.adapters],
+            "backend": "llm" if self.bot.settings.llm_configured else "offline",
+            "subscriptions": len(self.bot.subscriptions.list()),
+            "next_run": next_run.isoformat() if next_run else None,
+            "last_delivery": (
+                {
+                    "channel": last.channel_key,
+                    "digest_date": last.digest_date.isoformat(),
+                    "at": last.finished_at.isoformat() if last.finished_at else None,
+                }
+                if last
+                else None
+            ),
+            "uptime_seconds": round(time.monotonic() - self.started, 1),
+        }
+
+
+async def _start_web(health: Health, adapters: list[ChatAdapter], port: int) -> Any:
+    from aiohttp import web
+
+    async def healthz(_: web.Request) -> web.Response:
+        report = await asyncio.to_thread(health.report)
+        return web.json_response(report, status=200 if health.ready else 503)
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    for adapter in adapters:
+        adapter.install_routes(app)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host="0.0.0.0", port=port).start()
+    return runner
+
+
+# --- the process ------------------------------------------------------------------------
+
+
+async def run_bot(settings: Settings, *, interactive: bool | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or the console's ``quit``); see the module docstring."""
+    bot = await asyncio.to_thread(build_bot, settings)
+    bot.subscriptions.seed(settings)
+    platforms = configured_platforms(settings)
+    adapters = [load_platform(name).create_adapter(settings, bot.services) for name in platforms]
+    bot.transports.update({adapter.platform: adapter.transport for adapter in adapters})
+    health = Health(bot=bot, adapters=adapters)
+    runner = await _start_web(health, adapters, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        for adapter in adapters:
+            await adapter.start()
+        bot.scheduler.start()
+        _report_unscheduled(bot, platforms)
+        health.ready = True
+        log.info("ready: %s, health on :%d/healthz", ", ".join(platforms) or "no chat platform", settings.port)
+        if not adapters and (sys.stdin.isatty() if interactive is None else interactive):
+            await _console_until(stop, settings)
+        else:
+            await stop.wait()
+        log.info("shutting down")
+    finally:
+        health.ready = False
+        await bot.scheduler.shutdown()
+        for adapter in adapters:
+            await adapter.stop()
+        await runner.cleanup()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("stopped")
+
+
+async def _console_until(stop: asyncio.Event, settings: Settings) -> None:
+    from digestbot.adapters.console import run_console
+
+    console = asyncio.create_task(run_console(settings))
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({console, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (console, stopper):
+        task.cancel()
+
+
+def _report_unscheduled(bot: Bot, platforms: list[str]) -> None:
+    """Subscriptions of a platform without a token cannot be posted; say so once, not every run."""
+    for subscription in bot.subscriptions.list():
+        if subscription.platform not in platforms:
+            log.warning(
+                "%s is subscribed but %s is not configured; its digests wait until it is",
+                subscription.channel_key,
+                subscription.platform,
+            )

@@ -1,0 +1,213 @@
+"""``digestbot run`` as a real process (health, SIGTERM, crash and restart), ``post``, and the logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from digestbot.bot import cli_run, runtime
+from digestbot.bot.cli import app
+from digestbot.bot.config import load_settings
+from tests.delivery_helpers import PROJECT, SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
+from tests.fakes.memory_transport import FakePlatform, cli_command
+
+runner = CliRunner()
+SECRET_TOKEN = "xoxb-test-not-a-real-token"
+
+
+def cli() -> typer.Typer:
+    if not any(command.callback is cli_run.post for command in app.registered_commands):
+        cli_run.register(app)
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def health(port: int) -> tuple[int, dict[str, Any]] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except OSError:
+        return None
+
+
+def wait_until(condition: Any, *, what: str, process: subprocess.Popen[str], timeout: float = 30) -> Any:
+    """Poll ``condition`` (the bot is a separate process; there is nothing to await)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        if process.poll() is not None:
+            pytest.fail(f"the bot exited ({process.returncode}) before {what}: {process.stderr.read()}")  # type: ignore[union-attr]
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail(f"timed out waiting for {what}")
+
+
+class BotProcess:
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        self.tmp_path = tmp_path
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT),
+            "PORT": str(self.port),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "DIGEST_SOURCE": "sample",
+            **env,
+        }
+
+    def cli(self, *args: str, crash: str | None = None) -> subprocess.Popen[str]:
+        env = {**self.env, **({"FAKE_PLATFORM_CRASH": crash} if crash else {})}
+        return subprocess.Popen(
+            cli_command(*args),
+            env=env,
+            cwd=self.tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def stop(self, process: subprocess.Popen[str]) -> str:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 0, stderr
+        return stderr
+
+
+def test_run_with_no_platform_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
+    bot = BotProcess(tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN)  # a bot token alone configures no Slack mode
+    process = bot.cli("run")
+    status, report = wait_until(lambda: health(bot.port), what="/healthz", process=process)
+    assert status == 200
+    assert report["status"] == "ok" and report["adapters"] == [] and report["backend"] == "offline"
+    assert (report["subscriptions"], report["next_run"], report["last_delivery"]) == (0, None, None)
+    checked = runner.invoke(cli(), ["health", "--url", f"http://127.0.0.1:{bot.port}/healthz"])
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["status"] == "ok"
+    stderr = bot.stop(process)
+    assert stderr.count("using the offline extractive back end") == 1 and "ready: no chat platform" in stderr
+    assert "shutting down" in stderr and stderr.rstrip().endswith("stopped")
+    assert SECRET_TOKEN not in stderr
+    down = runner.invoke(cli(), ["health", "--url", f"http://127.0.0.1:{bot.port}/healthz"])
+    assert down.exit_code == 1 and down.stderr.startswith("Error: No healthy bot at ")
+
+
+def test_run_killed_mid_digest_resumes_after_a_restart(tmp_path: Path) -> None:
+    with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
+    platform = FakePlatform(tmp_path / "platform.db")
+    bot = BotProcess(tmp_path, FAKE_PLATFORM_FILE=str(tmp_path / "platform.db"))
+    added = bot.cli("subscriptions", "add", "fake:c1", "--time", "00:00", "--tz", "UTC", "--days", "daily")
+    assert added.wait(timeout=30) == 0
+    first = bot.cli("run", crash="before:3")  # dies at the second reply of the start-up catch-up
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    assert len(platform.messages("c1")) == 2
+    second = bot.cli("run")
+    wait_until(lambda: len(platform.messages("c1")) == 1 + SECTIONS, what="the remaining replies", process=second)
+    _, report = wait_until(lambda: health(bot.port), what="/healthz", process=second)
+    assert report["adapters"] == ["fake"] and report["subscriptions"] == 1
+    wait_until(lambda: (health(bot.port) or (0, {}))[1].get("last_delivery"), what="the delivery", process=second)
+    bot.stop(second)
+    assert_posted_once(platform)
+
+
+@pytest.fixture
+def fake_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePlatform:
+    monkeypatch.setitem(runtime.PLATFORMS, "fake", runtime.Platform("tests.fakes.memory_transport", lambda _: True))
+    monkeypatch.setenv("FAKE_PLATFORM_FILE", str(tmp_path / "platform.db"))
+    with_sample_digest(f"sqlite:///{tmp_path / 'digestbot.db'}")
+    return FakePlatform(tmp_path / "platform.db")
+
+
+def test_post_is_idempotent_per_channel_and_date(fake_platform: FakePlatform) -> None:
+    first = runner.invoke(cli(), ["post", "--channel", "fake:c1", "--source", "sample"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == f"fake:c1 {SAMPLE_DAY}: sent ({1 + SECTIONS} of {1 + SECTIONS} messages sent now)\n"
+    again = runner.invoke(cli(), ["post", "--channel", "fake:c1", "--source", "sample", "--date", "2026-06-26"])
+    assert (again.exit_code, again.stdout) == (0, f"fake:c1 {SAMPLE_DAY}: already posted\n")
+    assert_posted_once(fake_platform)
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        ("C0123", "Error: 'C0123' is not a channel; use platform:channel_id, e.g. slack:C0123ABC"),
+        ("telegram:1", "Error: Unknown platform 'telegram'; use one of: "),
+    ],
+)
+def test_post_to_a_bad_channel_is_one_clear_line(fake_platform: FakePlatform, channel: str, message: str) -> None:
+    result = runner.invoke(cli(), ["post", "--channel", channel, "--source", "sample"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert fake_platform.messages() == []
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_json_logs_never_carry_a_secret(restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings(
+        slack_bot_token=SECRET_TOKEN,
+        discord_token="discord-test-token-value",
+        database_url="postgresql+psycopg://bot:db-test-password@db:5432/digestbot",
+        log_format="json",
+    )
+    runtime.configure_logging(settings)
+    log = logging.getLogger("digestbot.test")
+    log.warning("calling Slack with %s", SECRET_TOKEN)
+    try:
+        raise RuntimeError(f"connect failed for postgresql://bot:db-test-password@db with {SECRET_TOKEN}")
+    except RuntimeError:
+        log.exception("database trouble")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [entry["message"] for entry in lines] == ["calling Slack with [redacted]", "database trouble"]
+    assert "RuntimeError: connect failed for postgresql://bot:[redacted]@db with [redacted]" in lines[1]["error"]
+    assert {entry["level"] for entry in lines} == {"warning", "error"}
+    everything = json.dumps(lines)
+    for secret in (SECRET_TOKEN, "db-test-password", "discord-test-token-value"):
+        assert secret not in everything
+
+
+def test_platforms_are_configured_by_their_tokens() -> None:
+    assert runtime.configured_platforms(load_settings()) == []
+    assert runtime.configured_platforms(load_settings(slack_bot_token="xoxb-test")) == []
+    assert runtime.configured_platforms(
+        load_settings(slack_bot_token="xoxb-test", slack_app_token="xapp-test", discord_token="discord-test")
+    ) == ["slack", "discord"]
+    assert runtime.configured_platforms(
+        load_settings(slack_bot_token="xoxb-test", slack_signing_secret="signing-test")
+    ) == ["slack"]
+
+    # Deciding must not import a platform library (checked in a fresh interpreter: other tests import them).
+    probe = (
+        "import sys; from digestbot.bot import runtime; from digestbot.bot.config import load_settings; "
+        "runtime.configured_platforms(load_settings(slack_bot_token='xoxb-test', discord_token='d-test')); "
+        "print(sorted(m for m in ('slack_bolt', 'slack_sdk', 'discord') if m in sys.modules))"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
