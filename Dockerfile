@@ -22,5 +22,5 @@ USER digestbot
 WORKDIR /home/digestbot
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/healthz', timeout=4)"
+    CMD ["digestbot", "health"]
 CMD ["digestbot", "run"]

@@ -101,3 +101,17 @@ def test_the_installed_console_script_runs() -> None:
     completed = subprocess.run([str(executable), "--help"], capture_output=True, text=True, timeout=30)
     assert completed.returncode == 0
     assert "digest" in completed.stdout and "chat" in completed.stdout
+
+
+def test_a_built_digest_is_kept_and_searchable(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["-q", "digest", "--source", "sample", "--out", str(tmp_path)]).exit_code == 0
+    found = runner.invoke(app, ["search", "Multiscale Exit-Join coalition"])
+    assert found.exit_code == 0, found.output
+    assert "2606.26139" in found.stdout and "https://arxiv.org/abs/2606.26139" in found.stdout
+
+
+def test_dry_run_without_a_model_spends_nothing(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["digest", "--source", "sample", "--dry-run", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "no model calls" in result.stdout
+    assert not list(tmp_path.glob("*.md"))

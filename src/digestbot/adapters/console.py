@@ -94,13 +94,18 @@ class ConsoleSession:
                 return f"{text}\n\n{sources}" if sources else text
 
 
-async def run_console(settings: Settings) -> None:
-    """Read commands until EOF or ``quit``; input is read in a thread so the loop stays free."""
-    from digestbot.bot.questions import create_question_service
+async def run_console(settings: Settings, *, handler: CommandHandler | None = None) -> None:
+    """Read commands until EOF or ``quit``; input is read in a thread so the loop stays free.
 
-    digests = make_digest_service(settings)
-    questions = create_question_service(settings=settings, engine=None, digests=digests)
-    handler = CommandHandler(digests=digests, threads=MemoryThreadLinks(), questions=questions)
+    ``digestbot run`` passes its own handler (database-backed subscriptions and threads);
+    ``digestbot chat`` builds an in-memory one.
+    """
+    if handler is None:
+        from digestbot.bot.questions import create_question_service
+
+        digests = make_digest_service(settings)
+        questions = create_question_service(settings=settings, engine=None, digests=digests)
+        handler = CommandHandler(digests=digests, threads=MemoryThreadLinks(), questions=questions)
     with tempfile.TemporaryDirectory(prefix="digestbot-") as folder:
         session = ConsoleSession(handler, chart_dir=Path(folder))
         print(GREETING)

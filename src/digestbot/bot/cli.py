@@ -3,8 +3,8 @@ them so ``digestbot --help`` stays instant."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from digestbot import __version__
+from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 app = typer.Typer(
     help="Paper Digest Bot: a daily, categorized digest of new AI papers from arXiv.",
@@ -20,22 +21,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class Console:
-    """Progress on stderr (quiet with -q), results on stdout, errors as one red line."""
-
-    quiet = False
-
-    @classmethod
-    def progress(cls, message: str) -> None:
-        if not cls.quiet:
-            typer.echo(message, err=True)
-
-    @staticmethod
-    def fail(message: str) -> typer.Exit:
-        typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
-        return typer.Exit(code=1)
 
 
 def _version(value: bool) -> None:
@@ -60,38 +45,6 @@ def main_options(
     )
 
 
-SourceOption = Annotated[
-    str | None,
-    typer.Option("--source", "-s", help="arxiv, sample, or a path to a .jsonl file of papers. [env: DIGEST_SOURCE]"),
-]
-LanguageOption = Annotated[
-    str | None, typer.Option("--lang", "-l", help="Output language, e.g. en or ko. [env: DIGEST_LANGUAGE]")
-]
-
-
-def _settings(**overrides: object):  # type: ignore[no-untyped-def]
-    from digestbot.bot.config import ConfigError, load_settings
-
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ConfigError as error:
-        raise Console.fail(str(error)) from None
-
-
-def _run(coroutine):  # type: ignore[no-untyped-def]
-    """Run a use-case; expected failures become one line and exit code 1, never a traceback."""
-    from digestbot.bot.commands import CommandError
-    from digestbot.bot.config import ConfigError
-    from digestbot.summarizer.ids import InvalidArxivId
-    from digestbot.summarizer.sources.base import SourceError
-    from digestbot.summarizer.taxonomy import TaxonomyError
-
-    try:
-        return asyncio.run(coroutine)
-    except (SourceError, CommandError, ConfigError, InvalidArxivId, TaxonomyError) as error:
-        raise Console.fail(str(error)) from None
-
-
 @app.command()
 def digest(
     date: Annotated[
@@ -103,19 +56,28 @@ def digest(
     categories: Annotated[
         str | None, typer.Option("--categories", "-c", help="Only these category slugs, comma-separated.")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the model calls and tokens a build would spend; build nothing.")
+    ] = False,
 ) -> None:
-    """Build a digest and write digest-YYYY-MM-DD.md and digest-YYYY-MM-DD.png."""
+    """Build a digest and write digest-YYYY-MM-DD.md and digest-YYYY-MM-DD.png.
+
+    The digest is also kept in DATABASE_URL, so a rebuild is free and `digestbot search` finds it."""
+    from digestbot.bot.cli_eval import dry_run_report, usage_line
     from digestbot.bot.commands import parse_date, resolve_category
-    from digestbot.bot.factory import make_digest_service
+    from digestbot.bot.factory import make_stored_digest_service
     from digestbot.bot.markdown import chart_filename, render_digest
 
-    settings = _settings(digest_source=source, digest_language=lang)
-    service = make_digest_service(settings)
+    settings = load_cli_settings(digest_source=source, digest_language=lang)
 
     async def build() -> None:
         day = parse_date(date) if date else None
         if day and day > dt.date.today() + dt.timedelta(days=1):
             raise Console.fail(f"{day.isoformat()} is in the future; arXiv has not announced it yet.")
+        service, ledger = make_stored_digest_service(settings, progress=Console.progress)
+        if dry_run:
+            typer.echo(await dry_run_report(service, day))
+            return
         wanted = [resolve_category(c, service.taxonomy) for c in categories.split(",")] if categories else None
         result = await service.digest(day, progress=Console.progress)
         if wanted:
@@ -126,10 +88,12 @@ def digest(
         markdown_path = out / f"digest-{result.date.isoformat()}.md"
         markdown_path.write_text(render_digest(result, chart_file=chart_path.name), encoding="utf-8")
         Console.progress(f"{len(result.papers)} papers in {len(result.sections)} categories.")
+        if ledger is not None:
+            Console.progress(usage_line(ledger))
         typer.echo(str(markdown_path))
         typer.echo(str(chart_path))
 
-    _run(build())
+    run_use_case(build())
 
 
 @app.command()
@@ -139,19 +103,19 @@ def paper(
     lang: LanguageOption = None,
 ) -> None:
     """Fetch one paper and print its summary."""
-    from digestbot.bot.factory import make_digest_service
+    from digestbot.bot.factory import make_stored_digest_service
     from digestbot.bot.markdown import render_paper
     from digestbot.summarizer.ids import parse_arxiv_ref
 
-    settings = _settings(digest_source=source, digest_language=lang)
+    settings = load_cli_settings(digest_source=source, digest_language=lang)
 
     async def show() -> None:
         arxiv_id = parse_arxiv_ref(reference).arxiv_id
-        service = make_digest_service(settings)
+        service, _ = make_stored_digest_service(settings)
         found = await service.paper(arxiv_id)
         typer.echo(render_paper(found, await service.summarize_paper(found)))
 
-    _run(show())
+    run_use_case(show())
 
 
 @app.command()
@@ -159,7 +123,7 @@ def categories() -> None:
     """List the categories (slug, name, what belongs there)."""
     from digestbot.bot.factory import make_taxonomy
 
-    taxonomy = make_taxonomy(_settings())
+    taxonomy = make_taxonomy(load_cli_settings())
     for category in taxonomy.categories:
         typer.echo(f"{category.slug:<12} {category.name:<26} {category.description}")
 
@@ -169,8 +133,8 @@ def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
     """Talk to the bot in this terminal: type the same commands as in Slack (/digest llm, …)."""
     from digestbot.adapters.console import run_console
 
-    settings = _settings(digest_source=source, digest_language=lang)
-    _run(run_console(settings))
+    settings = load_cli_settings(digest_source=source, digest_language=lang)
+    run_use_case(run_console(settings))
 
 
 # Command groups that live in their own modules; each module has ``register(app)`` and keeps
@@ -183,9 +147,9 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def main() -> None:
-    import importlib
+for _module_name in COMMAND_MODULES:
+    importlib.import_module(_module_name).register(app)
 
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(app)
+
+def main() -> None:
     app()

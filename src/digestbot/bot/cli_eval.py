@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli import Console, _run, _settings
+from digestbot.bot.cli_common import Console, load_cli_settings, run_use_case
 from digestbot.summarizer.llm.ports import STAGES
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def evaluate_categorizer(
     from digestbot.summarizer.sources.base import SourceError
     from digestbot.summarizer.sources.jsonl import JsonlSource
 
-    settings = _settings()
+    settings = load_cli_settings()
     taxonomy = make_taxonomy(settings)
     try:
         wanted = read_labels(labels, taxonomy.slugs)
@@ -93,7 +93,7 @@ def evaluate_categorizer(
         gateway = make_gateway(settings, cache=cache, ledger=ledger)
     categorizer, _ = make_backends(settings, taxonomy, gateway=gateway, progress=Console.progress)
     Console.progress(f"Categorizing {len(papers)} labelled papers with {_describe(settings)}…")
-    assignments = _run(categorizer.categorize(papers))
+    assignments = run_use_case(categorizer.categorize(papers))
     fallbacks = sum(a.reason.startswith(OFFLINE_FALLBACK) for a in assignments)
     report = evaluate({a.arxiv_id: a.slug for a in assignments}, wanted, taxonomy.slugs)
     typer.echo(f"categorizer: {_describe(settings)}")
@@ -110,7 +110,7 @@ def show_cost(
     """Print the model calls, tokens and cost the ledger recorded for a day, per stage."""
     from digestbot.bot.commands import CommandError, parse_date
 
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         day = parse_date(date) if date else utc_today()
     except CommandError as error:

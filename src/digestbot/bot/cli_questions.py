@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli import Console, LanguageOption, SourceOption, _run, _settings
+from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -71,7 +71,7 @@ def ask(
     from digestbot.bot.replies import TextReply
     from digestbot.summarizer.ids import parse_arxiv_ref
 
-    settings = _settings(digest_source=source, digest_language=lang)
+    settings = load_cli_settings(digest_source=source, digest_language=lang)
 
     async def answer() -> None:
         arxiv_id = parse_arxiv_ref(reference).arxiv_id
@@ -82,7 +82,7 @@ def ask(
             raise Console.fail(reply.text)
         typer.echo(render(reply))
 
-    _run(answer())
+    run_use_case(answer())
 
 
 def search(
@@ -93,7 +93,7 @@ def search(
     from digestbot.bot.replies import TextReply
     from digestbot.bot.storage.db import describe_url
 
-    settings = _settings()
+    settings = load_cli_settings()
 
     async def find() -> None:
         engine, questions = _open(settings)
@@ -104,7 +104,7 @@ def search(
             )
         typer.echo(render(reply))
 
-    _run(find())
+    run_use_case(find())
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli import Console, LanguageOption, SourceOption, _run, _settings
+from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from digestbot.bot.subscriptions import SubscriptionService
@@ -25,9 +25,9 @@ def run() -> None:
     """Run the bot: every configured platform, the daily schedule, and GET /healthz on PORT."""
     from digestbot.bot.runtime import configure_logging, run_bot
 
-    settings = _settings()
+    settings = load_cli_settings()
     configure_logging(settings)
-    _guarded(lambda: _run(run_bot(settings)))
+    _guarded(lambda: run_use_case(run_bot(settings)))
 
 
 def post(
@@ -44,7 +44,7 @@ def post(
     from digestbot.bot.runtime import build_bot, load_platform
     from digestbot.bot.subscriptions import parse_channel_key
 
-    settings = _settings(digest_source=source)
+    settings = load_cli_settings(digest_source=source)
 
     async def deliver() -> None:
         platform, channel_id = parse_channel_key(channel)
@@ -69,7 +69,7 @@ def post(
             raise Console.fail(result.describe())
         typer.echo(result.describe())
 
-    _guarded(lambda: _run(deliver()))
+    _guarded(lambda: run_use_case(deliver()))
 
 
 def health(
@@ -81,7 +81,7 @@ def health(
     import urllib.error
     import urllib.request
 
-    target = url or f"http://127.0.0.1:{_settings().port}/healthz"
+    target = url or f"http://127.0.0.1:{load_cli_settings().port}/healthz"
     try:
         with urllib.request.urlopen(target, timeout=5) as response:
             report = json.loads(response.read())
@@ -104,7 +104,7 @@ def _subscription_service() -> SubscriptionService:
     from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
     from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService
 
-    settings = _settings()
+    settings = load_cli_settings()
     return SubscriptionService(
         store=SqlSubscriptionStore(open_database(settings.database_url)),
         taxonomy=make_taxonomy(settings),

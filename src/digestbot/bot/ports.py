@@ -51,6 +51,11 @@ class Transport(Protocol):
     A digest is rendered into an ordered list of messages: the first is the parent (title,
     counts, chart), the rest are replies in the parent's thread. Delivery records each sent
     message's id, so after a crash it resumes at the first unsent index.
+
+    Optional members, looked up with ``getattr`` so simple transports need not define them:
+    ``min_send_interval`` (seconds delivery waits between a digest's parts; default 1.0, 0 for a
+    transport that paces itself or a test double) and ``async close()`` (called by
+    ``digestbot post`` when it is done with a transport).
     """
 
     platform: str

@@ -45,6 +45,7 @@ from digestbot.bot.storage.events import SqlSeenEvents
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.storage.threads import SqlThreadLinks
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
+from digestbot.summarizer.cpu import keep_event_loop_responsive
 from digestbot.summarizer.sources.base import PaperSource
 
 if TYPE_CHECKING:
@@ -310,6 +311,7 @@ async def _start_web(health: Health, adapters: list[ChatAdapter], port: int) -> 
 
 async def run_bot(settings: Settings, *, interactive: bool | None = None) -> None:
     """Run until SIGTERM/SIGINT (or the console's ``quit``); see the module docstring."""
+    keep_event_loop_responsive()
     bot = await asyncio.to_thread(build_bot, settings)
     bot.subscriptions.seed(settings)
     platforms = configured_platforms(settings)
@@ -329,7 +331,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         health.ready = True
         log.info("ready: %s, health on :%d/healthz", ", ".join(platforms) or "no chat platform", settings.port)
         if not adapters and (sys.stdin.isatty() if interactive is None else interactive):
-            await _console_until(stop, settings)
+            await _console_until(stop, settings, bot.services.handler)
         else:
             await stop.wait()
         log.info("shutting down")
@@ -344,10 +346,11 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         log.info("stopped")
 
 
-async def _console_until(stop: asyncio.Event, settings: Settings) -> None:
+async def _console_until(stop: asyncio.Event, settings: Settings, handler: CommandHandler) -> None:
+    """The terminal as the chat platform, sharing the bot's services (so /digest subscribe works)."""
     from digestbot.adapters.console import run_console
 
-    console = asyncio.create_task(run_console(settings))
+    console = asyncio.create_task(run_console(settings, handler=handler))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({console, stopper}, return_when=asyncio.FIRST_COMPLETED)
     for task in (console, stopper):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli import Console, _run, _settings
+from digestbot.bot.cli_common import Console, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from digestbot.adapters.discord.sync import SyncResult
@@ -34,9 +34,9 @@ def invite_url(
     from digestbot.adapters.discord.invite import PERMISSIONS
     from digestbot.adapters.discord.invite import invite_url as build_url
 
-    settings = _settings()
+    settings = load_cli_settings()
     if client_id is None:
-        client_id = _run(_application_id(settings))
+        client_id = run_use_case(_application_id(settings))
     typer.echo(build_url(client_id, guild_id=settings.discord_guild_id))
     for name, (_, why) in PERMISSIONS.items():
         Console.progress(f"  {name}: {why}")
@@ -49,7 +49,7 @@ def sync(
 
     ``digestbot run`` does this by itself whenever the commands changed.
     """
-    result = _run(_sync(_settings(), force=force))
+    result = run_use_case(_sync(load_cli_settings(), force=force))
     if result.synced:
         typer.echo(f"Synced {result.commands} command(s) ({result.scope}).")
     else:
