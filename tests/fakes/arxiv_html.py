@@ -17,9 +17,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 FATAL_PAGE = """<!DOCTYPE html><html lang="en"><head><title>No content available</title></head><body>
 <div class="package-alerts ltx_document" role="status"><span class="ltx_ERROR">Conversion to HTML had a Fatal error
@@ -79,7 +80,7 @@ def latexml_page(*, title: str, abstract: str, sections: Sequence[tuple[str, Seq
 </body></html>"""
 
 
-class FakeArxivHtmlServer:
+class FakeArxivHtmlServer(LocalHttpServer):
     """Serves ``/html/<id>`` and ``/html/<id>v<n>`` on 127.0.0.1; use it as a context manager.
 
     ``pages`` maps an id (without version) to its HTML; ids in ``fatal`` get arXiv's failed
@@ -99,14 +100,11 @@ class FakeArxivHtmlServer:
         self.requests: list[RecordedRequest] = []
         self._failures: deque[int] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/html"
+        return f"{self.origin}/html"
 
     def requests_for(self, arxiv_id: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.removeprefix("/html/").startswith(arxiv_id)]
@@ -114,20 +112,6 @@ class FakeArxivHtmlServer:
     def fail_next(self, *, status: int = 503, times: int = 1) -> None:
         """Answer the next ``times`` requests with ``status`` (arXiv under load)."""
         self._failures.extend([status] * times)
-
-    def __enter__(self) -> FakeArxivHtmlServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def _respond(self, path: str) -> tuple[int, str]:
         with self._lock:

@@ -20,13 +20,13 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from digestbot.summarizer.models import Paper
+from tests.fakes.local_http import LocalHttpServer
 
 _EASTERN = ZoneInfo("America/New_York")
 _CATEGORY_TERM = re.compile(r"cat:([\w.\-]+)")
@@ -61,7 +61,7 @@ class _Canned:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeArxivServer:
+class FakeArxivServer(LocalHttpServer):
     """Serves ``/api/query`` and ``/rss/<cat>+<cat>`` on 127.0.0.1; use it as a context manager."""
 
     def __init__(
@@ -82,15 +82,11 @@ class FakeArxivServer:
         self._canned: deque[_Canned] = deque()
         self._empty_pages = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        # A short poll keeps shutdown (every test's teardown) fast.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     @property
     def api_url(self) -> str:
@@ -116,20 +112,6 @@ class FakeArxivServer:
     def empty_pages_next(self, *, times: int = 1) -> None:
         """Answer the next ``times`` non-first API pages with no entries (arxiv.py#129, #158)."""
         self._empty_pages += times
-
-    def __enter__(self) -> FakeArxivServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def _respond(self, path: str, query: dict[str, str]) -> _Canned:
         if self._canned:

@@ -65,8 +65,9 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from tests.fakes.local_http import LocalHttpServer
 
 _TASK_IN_PROMPT = re.compile(r"\(schema name: ([\w-]+)\)")
 _CATEGORY = re.compile(r'<category slug="([^"]+)"[^>]*?fallback="(yes|no)"')
@@ -200,7 +201,7 @@ class _Batch:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LocalHttpServer):
     """See the module docstring for the contract."""
 
     def __init__(
@@ -236,13 +237,11 @@ class FakeOpenAIServer:
         self._batches: dict[str, _Batch] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+        super().__init__(_handler_for(self), server_class=_Server)
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.origin}/v1"
 
     def chat_requests(self, task: str | None = None) -> list[RecordedRequest]:
         with self._lock:
@@ -255,16 +254,6 @@ class FakeOpenAIServer:
     def fail_next(self, *faults: Fault, task: str | None = None) -> None:
         with self._lock:
             self._faults.extend((task, fault) for fault in faults)
-
-    def __enter__(self) -> FakeOpenAIServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # --- chat completions -------------------------------------------------------------
 

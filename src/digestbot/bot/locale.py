@@ -16,6 +16,7 @@ class Labels:
     key_facts: str
     impact: str
     outlook: str
+    paper: str
     papers: str
     extractive: str
     llm: str
@@ -32,6 +33,7 @@ _LABELS = {
         key_facts="Key facts per paper",
         impact="Impact",
         outlook="Conclusion and outlook",
+        paper="paper",
         papers="papers",
         extractive="offline extractive summaries",
         llm="written by a language model",
@@ -46,6 +48,7 @@ _LABELS = {
         key_facts="논문별 주요 사실",
         impact="영향 분석",
         outlook="종합 요약 및 미래 발전 전망",
+        paper="편",
         papers="편",
         extractive="오프라인 추출 요약",
         llm="언어 모델 작성",

@@ -37,12 +37,13 @@ def render_digest(digest: Digest, *, chart_file: str | None = None) -> str:
     labels = labels_for(digest.language)
     chart = f"![{labels.chart_alt}]({chart_file or chart_filename(digest)})"
     produced_by = labels.llm if digest.backend is Backend.LLM else labels.extractive
+    count = len(digest.papers)
     lines = [
         f"# {labels.title}",
         "",
         chart,
         "",
-        f"*{digest.date.isoformat()} · {len(digest.papers)} {labels.papers} · {produced_by}*",
+        f"*{digest.date.isoformat()} · {count} {labels.paper if count == 1 else labels.papers} · {produced_by}*",
     ]
     lines += [f"> {escape(note)}" for note in digest.notes]
     for section in digest.sections:
