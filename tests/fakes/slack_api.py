@@ -33,6 +33,11 @@ Scripted faults, consumed in order per method (``"upload"`` names the upload URL
 (HTTP 200 with ``{"ok": false, "error": …}``), :meth:`drop_next` (process the call, then close
 the connection without answering: the client cannot know whether it happened), and
 :meth:`refuse_channel` (every call naming that channel fails, e.g. ``channel_not_found``).
+
+Hooks: :meth:`on_call` runs a test's callback in the server thread when a method is called,
+before the call is processed or (``after=True``) once it is processed but not yet answered —
+e.g. to SIGKILL a client process at an exact point of a conversation. A client that is gone
+when the answer is written is ignored.
 """
 
 from __future__ import annotations
@@ -113,6 +118,7 @@ class FakeSlackApi:
         self.socket_url: str | None = None
         self._state = _State()
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._hooks: dict[tuple[str, bool], list[Callable[[SlackCall], object]]] = defaultdict(list)
         self._refused: dict[str, str] = {}
         self._seq = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -149,6 +155,17 @@ class FakeSlackApi:
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """Process the next ``times`` calls of ``method``, then hang up without an answer."""
         self._faults[method].extend(_Fault("drop") for _ in range(times))
+
+    def on_call(self, method: str, callback: Callable[[SlackCall], object], *, after: bool = False) -> None:
+        """Call ``callback(call)`` on every call of ``method`` (``"upload"`` names the upload URL),
+        in the server thread and outside the server's lock: before the call is processed (and
+        before any scripted fault), or with ``after=True`` once processed — a message stored —
+        but before the answer is sent. Hooks stay for the server's life; the callback decides
+        (e.g. by counting) when to act. The answer is sent when it returns. A fault the callback
+        scripts before processing (:meth:`fail_next`) applies to the very call it sees: the call
+        is then not processed, like a request that never reached Slack."""
+        with self._lock:
+            self._hooks[method, after].append(callback)
 
     def refuse_channel(self, channel: str, error: str = "channel_not_found") -> None:
         self._refused[channel] = error
@@ -213,9 +230,17 @@ class FakeSlackApi:
 
     # -- request handling (called from server threads) ---------------------------------------
 
-    def _record(self, method: str, params: Json, headers: dict[str, str]) -> None:
+    def _record(self, method: str, params: Json, headers: dict[str, str]) -> SlackCall:
         with self._lock:
-            self.calls.append(SlackCall(next(self._seq), method, params, headers, time.monotonic()))
+            call = SlackCall(next(self._seq), method, params, headers, time.monotonic())
+            self.calls.append(call)
+            return call
+
+    def _run_hooks(self, call: SlackCall, *, after: bool) -> None:
+        with self._lock:
+            hooks = list(self._hooks.get((call.method, after), ()))
+        for hook in hooks:
+            hook(call)
 
     def _take_fault(self, method: str, params: Json) -> _Fault | None:
         with self._lock:
@@ -392,7 +417,8 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, b"not found", "text/plain")
 
         def _api(self, method: str, params: Json) -> None:
-            server._record(method, params, dict(self.headers.items()))
+            call = server._record(method, params, dict(self.headers.items()))
+            server._run_hooks(call, after=False)
             fault = server._take_fault(method, params)
             if fault is not None and fault.kind == "status":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
@@ -402,17 +428,22 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, json.dumps({"ok": False, "error": fault.error}).encode())
                 return
             answer = server._answer(method, params, self.headers.get("Authorization", ""))
+            server._run_hooks(call, after=True)
             if fault is not None and fault.kind == "drop":
                 self.close_connection = True
                 return
             self._reply(200, json.dumps(answer).encode())
 
         def _upload(self, file_id: str, body: bytes) -> None:
-            server._record("upload", {"file_id": file_id, "length": len(body)}, dict(self.headers.items()))
+            call = server._record("upload", {"file_id": file_id, "length": len(body)}, dict(self.headers.items()))
+            server._run_hooks(call, after=False)
             fault = server._take_fault("upload", {})
             if fault is not None:
                 self._reply(fault.status if fault.kind == "status" else 500, b"upload failed", "text/plain")
-            elif server._store_upload(file_id, body):
+                return
+            stored = server._store_upload(file_id, body)
+            server._run_hooks(call, after=True)
+            if stored:
                 self._reply(200, f"OK - {len(body)}".encode(), "text/plain")
             else:
                 self._reply(404, b"unknown upload", "text/plain")
@@ -432,13 +463,16 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             *,
             headers: dict[str, str] | None = None,
         ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client is gone (e.g. killed by a hook)
+                self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             """Silence the per-request stderr log; tests read ``calls`` instead."""

@@ -50,7 +50,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from digestbot.bot.digests import DigestService
-from digestbot.bot.ports import ThreadLink, ThreadLinks, Transport, TransportError
+from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, SqlDeliveries
 from digestbot.bot.subscriptions import SubscriptionStore
@@ -231,10 +231,20 @@ class DeliveryService:
             return DeliveryResult(outcome, row.channel_key, digest.date)
         return await self._send_all(claimed, digest, transport)
 
+    @staticmethod
+    async def _complete_attachment(
+        transport: Transport, delivery: Delivery, message: OutgoingMessage, message_id: str, parent_id: str | None
+    ) -> None:
+        """A message found after a crash may lack the file its send was still uploading (Slack
+        uploads the chart after the post); transports that attach separately finish it here."""
+        ensure = getattr(transport, "ensure_attachment", None)
+        if message.attachment is not None and ensure is not None:
+            await ensure(delivery.channel_id, message, message_id=message_id, thread_id=parent_id)
+
     async def _send_all(self, delivery: Delivery, digest: Digest, transport: Transport) -> DeliveryResult:
         holder = self.holder.encode()
         view = self._view(delivery, digest)
-        chart = await asyncio.to_thread(self.digests.chart, view)
+        chart = await self.digests.chart_png(view)
         messages = list(transport.render_digest(view, chart))
         await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
         parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
@@ -254,6 +264,7 @@ class DeliveryService:
                     )
                     if message_id:
                         log.info("%s part %d was already sent (found %s)", delivery.channel_key, index, message_id)
+                        await self._complete_attachment(transport, delivery, message, message_id, parent_id)
                 if message_id is None:
                     if self._stopping:
                         raise _Stopping

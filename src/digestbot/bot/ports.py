@@ -54,8 +54,10 @@ class Transport(Protocol):
 
     Optional members, looked up with ``getattr`` so simple transports need not define them:
     ``min_send_interval`` (seconds delivery waits between a digest's parts; default 1.0, 0 for a
-    transport that paces itself or a test double) and ``async close()`` (called by
-    ``digestbot post`` when it is done with a transport).
+    transport that paces itself or a test double), ``async close()`` (called by
+    ``digestbot post`` when it is done with a transport) and ``async ensure_attachment(channel_id,
+    message, *, message_id, thread_id)`` (for transports that upload a message's file after
+    posting it: called when a crash left a found message possibly without its file).
     """
 
     platform: str

@@ -141,6 +141,15 @@ class SlackTransport:
             await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
         return ts
 
+    async def ensure_attachment(
+        self, channel_id: str, message: OutgoingMessage, *, message_id: str, thread_id: str | None
+    ) -> None:
+        """Upload the chart of a message that delivery found already posted after a crash: the
+        upload follows the post, so a crash between them left the message without it. (A crash
+        during the upload itself may show the chart twice, which beats never.)"""
+        if message.attachment is not None:
+            await self._attach(channel_id, message.attachment, thread_ts=thread_id or message_id)
+
     async def find_sent(
         self, channel_id: str, idempotency_key: str, *, since: dt.datetime, thread_id: str | None = None
     ) -> str | None:
