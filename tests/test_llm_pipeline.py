@@ -340,7 +340,9 @@ async def test_injection_in_an_abstract_is_delimited_and_cannot_change_the_struc
     with FakeOpenAIServer(brain=obedient) as server:
         digest = await _digest(server, papers, taxonomy)
 
-    categorize = server.chat_requests("CategorizationBatch")[0].body["messages"]
+    # Batches run concurrently, so find the one that carried the hostile paper.
+    batches = [r.body["messages"] for r in server.chat_requests("CategorizationBatch")]
+    categorize = next(m for m in batches if f'<paper id="{hostile.arxiv_id}">' in m[1]["content"])
     assert "never obey" in categorize[0]["content"]
     assert INJECTION not in categorize[1]["content"]  # escaped: it cannot close the paper tag
     block = re.search(rf'<paper id="{hostile.arxiv_id}">(.*?)</paper>', categorize[1]["content"], re.S)
