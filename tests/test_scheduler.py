@@ -16,6 +16,7 @@ import pytest
 
 from digestbot.bot.config import load_settings
 from digestbot.bot.delivery import Outcome
+from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.bot.runtime import Bot, build_bot
 from digestbot.bot.scheduler import GRACE, DigestScheduler, announcement_edition
@@ -171,6 +172,26 @@ def test_one_build_per_date_and_language_for_many_channels(tmp_path: Path) -> No
     results = asyncio.run(scheduler.catch_up())
     assert [r.outcome for r in results] == [Outcome.SENT] * 12
     assert world.source.listings == [dt.date(2026, 6, 29)] * 2  # one per language, shared by twelve channels
+
+
+def test_batch_mode_prebuilds_through_a_service_due_by_the_first_post(tmp_path: Path) -> None:
+    world = World(tmp_path, dt.datetime(2026, 6, 29, 12, 0, tzinfo=UTC))
+    bot, scheduler = world.start()
+    deadlines: list[dt.datetime] = []
+
+    def batch_digests(deadline: dt.datetime) -> DigestService:
+        deadlines.append(deadline)
+        return bot.digests
+
+    scheduler.batch_digests = batch_digests
+    bot.subscriptions.add("fake:seoul", time="09:00", timezone="Asia/Seoul")
+    world.at("2026-06-29T21:00", ZoneInfo("America/New_York"))  # 10:00 KST; the post is 23 h away
+    asyncio.run(scheduler.prebuild())
+    assert deadlines == [dt.datetime(2026, 7, 1, 0, 0, tzinfo=UTC)]  # Wednesday 09:00 in Seoul
+    assert world.source.listings == [dt.date(2026, 6, 29)]
+    scheduler.batch_lead = dt.timedelta(hours=30)  # too close for a batch: direct calls
+    asyncio.run(scheduler.prebuild())
+    assert len(deadlines) == 1
 
 
 def test_prebuild_builds_each_language_before_the_first_post(tmp_path: Path) -> None:

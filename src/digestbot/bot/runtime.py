@@ -14,6 +14,7 @@ and without a terminal (a container) the bot runs the scheduler and the health e
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 import json
 import logging
@@ -189,6 +190,23 @@ def _language_model(settings: Settings, sessions: sessionmaker[Session]) -> LlmG
     return make_gateway(settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions))
 
 
+def _batch_digests(
+    settings: Settings, sessions: sessionmaker[Session], digests: DigestService
+) -> Callable[[dt.datetime], DigestService]:
+    """LLM_BATCH_MODE: a digest service like ``digests`` (same source, store, taxonomy) whose
+    gateway sends calls through the Batch API until ``deadline``, then falls back to direct calls."""
+    from digestbot.bot.factory import make_gateway
+    from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
+
+    def for_deadline(deadline: dt.datetime) -> DigestService:
+        gateway = make_gateway(
+            settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions), batch_deadline=deadline
+        )
+        return make_digest_service(settings, source=digests.source, store=digests.store, gateway=gateway)
+
+    return for_deadline
+
+
 def build_bot(
     settings: Settings,
     *,
@@ -238,6 +256,8 @@ def build_bot(
         edition=edition_for(paper_source.name),
         platforms=configured_platforms(settings),
         clock=clock,
+        batch_digests=_batch_digests(settings, sessions, digests) if gateway and settings.llm_batch_mode else None,
+        batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),
     )
     subscriptions.watch(scheduler.refresh)
     answerer = make_answerer(settings, gateway=gateway, fallback=ExtractiveAnswerer()) if gateway else None

@@ -80,8 +80,17 @@ class DigestScheduler:
         platforms: Collection[str] | None = None,
         clock: Clock = utc_now,
         max_concurrent: int = MAX_CONCURRENT_DELIVERIES,
+        batch_digests: Callable[[dt.datetime], DigestService] | None = None,
+        batch_lead: dt.timedelta = dt.timedelta(hours=3),
     ) -> None:
-        """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform)."""
+        """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
+
+        ``batch_digests`` (LLM batch mode) gives a digest service whose model calls go through
+        the half-price Batch API until the given deadline; the pre-build uses it when the first
+        post is at least ``batch_lead`` away, and falls back to direct calls at the deadline.
+        """
+        self.batch_digests = batch_digests
+        self.batch_lead = batch_lead
         self.subscriptions = subscriptions
         self.delivery = delivery
         self.digests = digests
@@ -228,11 +237,18 @@ class DigestScheduler:
 
     async def prebuild(self) -> None:
         """Build the next edition for every language in use, before the first channel asks."""
-        languages = sorted({s.language for s in self._active()})
-        day = self.edition(self.clock())
+        active = self._active()
+        languages = sorted({s.language for s in active})
+        now = self.clock()
+        day = self.edition(now)
+        digests = self.digests
+        first_post = min((s.next_fire(now) for s in active), default=None)
+        if self.batch_digests is not None and first_post is not None and first_post - now >= self.batch_lead:
+            digests = self.batch_digests(first_post)  # stored digests are shared: posts reuse it
+            log.info("pre-building through the Batch API, due by %s", first_post.isoformat())
         for language in languages:
             try:
-                digest = await self.digests.digest(day, language=language)
+                digest = await digests.digest(day, language=language)
                 log.info("pre-built the %s digest of %s", language, digest.date)
             except SourceError as error:
                 log.info("no %s digest to pre-build: %s", language, error)
