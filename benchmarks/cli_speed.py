@@ -19,9 +19,17 @@ RUNS = 5
 
 
 def timed_run(arguments: list[str], cwd: str) -> tuple[float, float]:
-    """Wall seconds and the child's peak RSS in MB (wait4 reports it per process)."""
+    """Wall seconds and the child's peak RSS in MB (wait4 reports it per process). Each run gets
+    a new database, so ``digest`` really builds (a stored digest would only be re-rendered)."""
+    database = f"sqlite:///{tempfile.mkdtemp(dir=cwd)}/bot.db"
     started = time.perf_counter()
-    process = subprocess.Popen([DIGESTBOT, *arguments], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [DIGESTBOT, *arguments],
+        cwd=cwd,
+        env={**os.environ, "DATABASE_URL": database},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
