@@ -50,10 +50,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 Json = dict[str, Any]
 
@@ -101,7 +102,7 @@ class _State:
     last_ts: float = 0.0
 
 
-class FakeSlackApi:
+class FakeSlackApi(LocalHttpServer):
     BOT_TOKEN = "xoxb-test"
     APP_TOKEN = "xapp-test"
 
@@ -123,16 +124,13 @@ class FakeSlackApi:
         self._seq = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._lock = threading.RLock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+        super().__init__(_handler_for(self))
 
     # -- addresses ---------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     @property
     def api_url(self) -> str:
@@ -211,22 +209,6 @@ class FakeSlackApi:
     def method_names(self) -> list[str]:
         with self._lock:
             return [call.method for call in self.calls]
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeSlackApi:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     # -- request handling (called from server threads) ---------------------------------------
 
