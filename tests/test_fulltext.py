@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.fulltext import (
     ArxivHtmlFetcher,
     MemoryFullTextCache,
@@ -12,6 +13,8 @@ from digestbot.summarizer.sources.fulltext import (
     html_to_sections,
 )
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page
+from tests.fakes.arxiv_server import FakeArxivServer
+from tests.helpers import make_paper
 
 METHOD = (
     'We train the policy with <math alttext="\\gamma=0.99" display="inline"><semantics><mi>γ</mi></semantics></math> '
@@ -74,6 +77,20 @@ def test_each_paper_is_fetched_once_at_most_one_request_every_three_seconds() ->
     times = [r.at for r in server.requests]
     assert all(later - earlier >= 3.0 for earlier, later in itertools.pairwise(times))
     assert "paper-digest-bot" in server.requests[0].headers["User-Agent"]
+
+
+def test_full_text_and_listings_take_turns_because_arxiv_counts_them_together() -> None:
+    clock = SimulatedClock()
+    with (
+        FakeArxivServer(papers=[make_paper("2409.14674")]) as api,
+        FakeArxivHtmlServer(pages={"2409.14674": PAGE}, clock=clock) as html,
+    ):
+        source = ArxivSource(api_url=api.api_url, clock=clock, sleep=clock.sleep)
+        fetcher = ArxivHtmlFetcher(base_url=html.base_url, pacer=source.pacer)
+        source.paper("2409.14674")
+        assert fetcher.chunks("2409.14674")
+        source.paper("2409.14674")
+    assert clock.slept == [3.0, 3.0]  # each request waited for the previous one, whichever endpoint
 
 
 def test_missing_and_failed_conversions_mean_abstract_only_and_are_not_asked_again() -> None:

@@ -32,7 +32,8 @@ from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFull
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.models import Digest, Paper, Passage
 from digestbot.summarizer.offline.answerer import QUESTION_NOISE, stem, unsupported_text
-from digestbot.summarizer.sources.fulltext import DEFAULT_HTML_URL, ArxivHtmlFetcher
+from digestbot.summarizer.sources.arxiv import ArxivSource
+from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
 from digestbot.summarizer.text import words
 
 if TYPE_CHECKING:
@@ -462,9 +463,9 @@ def create_question_service(
 
     ``engine=None`` keeps everything in memory. The digest service's store is wrapped so that
     every digest it saves from now on is indexed for search and questions. Full text is fetched
-    from arXiv only when papers come from arXiv (``DIGEST_SOURCE=arxiv``) and ``DIGEST_FULLTEXT``
-    is not off, so a fresh clone on the sample data never touches the network; tests pass their
-    own ``fetcher``.
+    from arXiv only when papers come from arXiv (``DIGEST_SOURCE=arxiv``, sharing that source's
+    pacing) and ``DIGEST_FULLTEXT`` is not off, so a fresh clone on the sample data never touches
+    the network; tests pass their own ``fetcher``.
     """
     if engine is None:
         # One shared connection: an in-memory SQLite database exists only inside its connection.
@@ -473,10 +474,9 @@ def create_question_service(
     index = SearchIndex(engine)
     if not isinstance(digests.store, IndexingDigestStore):
         digests.store = IndexingDigestStore(digests.store, index)
-    options = settings.model_dump(include={"digest_fulltext", "arxiv_html_url"})
-    if fetcher is None and settings.digest_source == "arxiv" and options.get("digest_fulltext", True):
+    if fetcher is None and isinstance(digests.source, ArxivSource) and settings.digest_fulltext:
         fetcher = ArxivHtmlFetcher(
-            base_url=options.get("arxiv_html_url", DEFAULT_HTML_URL), cache=SqlFullTextCache(engine)
+            base_url=settings.arxiv_html_url, cache=SqlFullTextCache(engine), pacer=digests.source.pacer
         )
     return QuestionService(
         digests=digests,

@@ -7,8 +7,9 @@ submission window (see :mod:`.calendar`): papers whose first version arrived in 
 
 arXiv's terms for its legacy APIs (API and RSS together): no more than one request every three
 seconds, one connection at a time (https://info.arxiv.org/help/api/tou.html). Every request of an
-:class:`ArxivSource`, both endpoints and every page and retry, goes through one
-:class:`PoliteTransport` that holds a lock and the pacing. arXiv also answers load with 429/503
+:class:`ArxivSource`, both endpoints and every page and retry, goes through a
+:class:`PoliteTransport` whose :class:`ArxivPacer` (a lock and the pacing) the full-text fetcher
+shares. arXiv also answers load with 429/503
 (or HTTP 200 and the body ``Rate exceeded.``); those are retried with backoff and then reported as
 :class:`SourceUnavailable`, never as an empty day.
 """
@@ -76,6 +77,36 @@ class _Failure(NamedTuple):
     retry_after: float = 0.0
 
 
+class ArxivPacer:
+    """The turn-taking every request of this process to arXiv shares: one at a time, at least
+    ``min_interval_seconds`` apart. arXiv's terms count the API, the feed and the HTML pages
+    together, so the source and the full-text fetcher hold the same pacer."""
+
+    def __init__(
+        self,
+        *,
+        min_interval_seconds: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.lock = threading.Lock()
+        self.sleep = sleep
+        self._min_interval = min_interval_seconds
+        self._clock = clock
+        self._last_request_at: float | None = None
+
+    def wait_for_turn(self) -> None:
+        """Call with :attr:`lock` held, right before a request."""
+        if self._last_request_at is None:
+            return
+        remaining = self._min_interval - (self._clock() - self._last_request_at)
+        if remaining > 0:
+            self.sleep(remaining)
+
+    def request_done(self) -> None:
+        self._last_request_at = self._clock()
+
+
 class PoliteTransport(HTTPAdapter):
     """Sends one request at a time, paced, identified, with a timeout, retrying arXiv's load signals.
 
@@ -86,40 +117,38 @@ class PoliteTransport(HTTPAdapter):
     def __init__(
         self,
         *,
+        pacer: ArxivPacer,
         user_agent: str,
-        min_interval_seconds: float,
         max_retries: int,
         backoff_seconds: float,
         timeout_seconds: float,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
     ) -> None:
         super().__init__()
+        self._pacer = pacer
         self._user_agent = user_agent
-        self._min_interval = min_interval_seconds
         self._retries = max_retries
         self._backoff = backoff_seconds
         self._timeout = timeout_seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._last_request_at: float | None = None
+
+    def mount_on(self, session: requests.Session) -> None:
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, self)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, timeout: Any = None, **kwargs: Any
     ) -> requests.Response:
         # Overrides the arxiv package's own "arxiv.py/<version>" agent, set per request.
         request.headers["User-Agent"] = self._user_agent
-        with self._lock:
+        with self._pacer.lock:
             attempt = 0
             while True:
-                self._wait_for_turn()
+                self._pacer.wait_for_turn()
                 outcome = self._attempt(request, timeout, **kwargs)
                 if isinstance(outcome, requests.Response):
                     return outcome
                 if attempt == self._retries or outcome.retry_after > _MAX_RETRY_AFTER_SECONDS:
                     raise _unavailable(outcome.reason)
-                self._sleep(max(self._backoff * 2**attempt, outcome.retry_after))
+                self._pacer.sleep(max(self._backoff * 2**attempt, outcome.retry_after))
                 attempt += 1
 
     def _attempt(self, request: requests.PreparedRequest, timeout: Any, **kwargs: Any) -> requests.Response | _Failure:
@@ -129,7 +158,7 @@ class PoliteTransport(HTTPAdapter):
         except (requests.ConnectionError, requests.Timeout) as error:
             return _Failure(type(error).__name__)
         finally:
-            self._last_request_at = self._clock()
+            self._pacer.request_done()
         if response.status_code in _RETRYABLE_STATUSES:
             reason = f"HTTP {response.status_code}"
         elif response.status_code == 200 and response.content.lstrip().startswith(b"Rate exceeded"):
@@ -138,13 +167,6 @@ class PoliteTransport(HTTPAdapter):
             return response
         response.close()
         return _Failure(reason, _retry_after(response))
-
-    def _wait_for_turn(self) -> None:
-        if self._last_request_at is None:
-            return
-        remaining = self._min_interval - (self._clock() - self._last_request_at)
-        if remaining > 0:
-            self._sleep(remaining)
 
 
 def _unavailable(failure: str) -> SourceUnavailable:
@@ -200,18 +222,16 @@ class ArxivSource:
         # remain for the API's sporadic empty pages (UnexpectedEmptyPageError).
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0.0, num_retries=max_retries)
         self._client.query_url_format = api_url.replace("{", "{{").replace("}", "}}") + "?{}"
-        transport = PoliteTransport(
+        # Shared with the full-text fetcher (see :attr:`pacer`), so all arXiv traffic takes turns.
+        self.pacer = ArxivPacer(min_interval_seconds=min_interval_seconds, clock=clock, sleep=sleep)
+        self._session: requests.Session = self._client._session
+        PoliteTransport(
+            pacer=self.pacer,
             user_agent=user_agent,
-            min_interval_seconds=min_interval_seconds,
             max_retries=max_retries,
             backoff_seconds=backoff_seconds,
             timeout_seconds=timeout_seconds,
-            clock=clock,
-            sleep=sleep,
-        )
-        self._session: requests.Session = self._client._session
-        for prefix in ("http://", "https://"):
-            self._session.mount(prefix, transport)
+        ).mount_on(self._session)
 
     def listing(self, day: dt.date | None = None) -> Listing:
         """Papers announced on ``day`` (an announcement date, see :mod:`.calendar`).

@@ -3,8 +3,9 @@
 arXiv converts TeX sources to HTML with LaTeXML; not every paper has it (PDF-only submissions, or
 a conversion that failed: a 404, or a page that says "Conversion to HTML had a Fatal error"), and
 then answers fall back to the abstract. Fetching it is content access, so it is done politely:
-one request at a time, at most one every three seconds, with a descriptive User-Agent — the same
-paced transport that :mod:`.arxiv` uses — and each paper's text is fetched at most once: a
+one request at a time, at most one every three seconds, with a descriptive User-Agent — through
+the same :class:`ArxivPacer` as the arXiv source, since arXiv counts all requests together — and
+each paper's text is fetched at most once: a
 :class:`FullTextCache` (memory by default, the database under ``digestbot run``) keeps the text,
 or the fact that there is none.
 
@@ -26,7 +27,7 @@ from typing import Protocol
 
 import requests
 
-from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, PoliteTransport
+from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivPacer, PoliteTransport
 from digestbot.summarizer.sources.base import SourceUnavailable
 from digestbot.summarizer.text import normalize_whitespace, split_sentences
 
@@ -131,21 +132,20 @@ class ArxivHtmlFetcher:
         timeout_seconds: float = 20.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: ArxivPacer | None = None,
     ) -> None:
+        """``pacer``: the arXiv source's, so full-text fetches and listings take turns (arXiv
+        counts them together); by default a pacer of its own from the interval/clock/sleep given."""
         self._base_url = base_url.rstrip("/")
         self.cache: FullTextCache = cache or MemoryFullTextCache()
         self._session = requests.Session()
-        transport = PoliteTransport(
+        PoliteTransport(
+            pacer=pacer or ArxivPacer(min_interval_seconds=min_interval_seconds, clock=clock, sleep=sleep),
             user_agent=user_agent,
-            min_interval_seconds=min_interval_seconds,
             max_retries=max_retries,
             backoff_seconds=backoff_seconds,
             timeout_seconds=timeout_seconds,
-            clock=clock,
-            sleep=sleep,
-        )
-        for prefix in ("http://", "https://"):
-            self._session.mount(prefix, transport)
+        ).mount_on(self._session)
         # Held across "is it cached? fetch, store": two questions about one paper fetch it once.
         self._lock = threading.Lock()
 
