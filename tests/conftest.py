@@ -7,6 +7,7 @@ tokens or database would leak into tests (and tests into their database).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,17 @@ def project_root() -> Path:
 
 def running_in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database holding the sample day's digest, on SQLite and on a real PostgreSQL, for the
+    delivery tests (several bot instances share PostgreSQL in production)."""
+    from tests.delivery_helpers import with_sample_digest
+    from tests.fakes.postgres import fresh_database
+
+    if request.param == "sqlite":
+        yield with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
+    else:
+        with fresh_database() as url:
+            yield with_sample_digest(url)

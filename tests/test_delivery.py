@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ from digestbot.bot.storage.deliveries import SqlDeliveries
 from digestbot.bot.storage.threads import SqlThreadLinks
 from tests.delivery_helpers import SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport
-from tests.fakes.postgres import fresh_database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
-    else:
-        with fresh_database() as url:
-            yield with_sample_digest(url)
 
 
 @pytest.fixture

@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
-from tests.delivery_helpers import SAMPLE_DAY, assert_posted_once, start_post, with_sample_digest
+from tests.delivery_helpers import SAMPLE_DAY, assert_posted_once, start_post
 from tests.fakes.memory_transport import FakePlatform
-from tests.fakes.postgres import fresh_database
 
 INSTANCES = 2
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
-    else:
-        with fresh_database() as url:
-            yield with_sample_digest(url)
 
 
 def test_instances_started_together_post_once(tmp_path: Path, database_url: str) -> None:

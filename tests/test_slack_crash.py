@@ -29,7 +29,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +43,7 @@ from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService
 from digestbot.summarizer.models import Digest
-from tests.delivery_helpers import SAMPLE_DAY, with_sample_digest
-from tests.fakes.postgres import fresh_database
+from tests.delivery_helpers import SAMPLE_DAY
 from tests.fakes.slack_api import FakeSlackApi, SlackCall
 from tests.helpers import offline_digest
 
@@ -103,15 +101,6 @@ class Killer:
         with contextlib.suppress(ChildProcessError):  # already reaped by the test's communicate()
             os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # dead before Slack answers; not reaped
         self.killed.set()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
-    else:
-        with fresh_database() as url:
-            yield with_sample_digest(url)
 
 
 @pytest.mark.parametrize(
