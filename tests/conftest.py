@@ -6,7 +6,6 @@ tokens or database would leak into tests (and tests into their database).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,10 +29,6 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
-
-
-def running_in_ci() -> bool:
-    return os.environ.get("CI") == "true"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,13 +7,11 @@ starts a server and sets it); CI must run them, so there a missing variable is a
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect
 
 from digestbot.bot.digests import MemoryDigestStore
 from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
@@ -22,8 +20,8 @@ from digestbot.summarizer.models import Backend, CategorySection, CategorySummar
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher, TextChunk
 from digestbot.summarizer.sources.jsonl import read_papers
 from digestbot.summarizer.taxonomy import load_taxonomy
-from tests.conftest import running_in_ci
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page
+from tests.fakes.postgres import fresh_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DAY_ONE, DAY_TWO = dt.date(2026, 6, 26), dt.date(2026, 6, 30)
@@ -47,23 +45,12 @@ def digest_of(day: dt.date, papers: list[Paper]) -> Digest:
 
 
 def _postgres_engine() -> Iterator[Engine]:
-    url = os.environ.get("DIGESTBOT_TEST_POSTGRES_URL")
-    if not url:
-        if running_in_ci():
-            pytest.fail("CI must test PostgreSQL full-text search: DIGESTBOT_TEST_POSTGRES_URL is not set.")
-        pytest.skip("DIGESTBOT_TEST_POSTGRES_URL is not set (source .ci/postgres.sh to run these).")
-    schema = f"search_{uuid.uuid4().hex[:12]}"  # a schema of our own: other suites share the database
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_database() as url:  # a database of our own: other suites share the server
+        engine = create_db_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite-file", "sqlite-memory", "postgres"])
