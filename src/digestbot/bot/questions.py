@@ -30,6 +30,7 @@ from sqlalchemy.pool import StaticPool
 from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
 from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
 from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
 from digestbot.summarizer.offline.answerer import QUESTION_NOISE, stem, unsupported_text
 from digestbot.summarizer.sources.arxiv import ArxivSource
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
+_ID = ARXIV_ID
 # ASCII boundaries, not \b: in "RACER는" or "2409.14674의" Hangul counts as a word character.
 _ID_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9.])(?:arXiv:)?({_ID})(?:v\d+)?(?![A-Za-z0-9])", re.IGNORECASE)
 _CITATION_GROUP = re.compile(rf"\[\s*((?:arXiv:)?{_ID}(?:v\d+)?(?:\s*[,;]\s*(?:arXiv:)?{_ID}(?:v\d+)?)*)\s*\]", re.I)

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 # New-style ids (2007+): YYMM.NNNN (to 2014) or YYMM.NNNNN; old-style: archive(.SUB)/YYMMNNN.
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = rf"(?:{_NEW_ID}|{_OLD_ID})"
+"""An arXiv id without version, as a regular-expression fragment (no anchors, no groups)."""
+CITATION = re.compile(rf"\[(?:arXiv:)?({ARXIV_ID})(?:v\d+)?\]", re.IGNORECASE)
+"""How answers and summaries cite a paper, ``[2409.14674]``; group 1 is the id without version."""
 _ID_PATTERN = re.compile(rf"^(?:arxiv:)?(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$", re.IGNORECASE)
 _URL_PATTERN = re.compile(
     rf"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from digestbot.summarizer.ids import ARXIV_ID
+
 
 class Backend(StrEnum):
     """Which back end wrote a summary; shown to readers so a degraded digest is never a secret."""
@@ -28,7 +30,7 @@ class Paper(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    arxiv_id: str = Field(pattern=r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
+    arxiv_id: str = Field(pattern=rf"^{ARXIV_ID}$")
     version: int = Field(default=1, ge=1)
     title: str
     abstract: str

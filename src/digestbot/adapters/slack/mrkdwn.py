@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 
 from digestbot.adapters.split import split_text
+from digestbot.summarizer.ids import CITATION
 
 _MENTION_WORDS = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
-_CITATION = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d+)?\]")
 _URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "&": "&amp;"})
 _WORD_JOINER = "\u2060"
 # A look-alike for "|" inside link labels: Slack has no escape for it, and a label is cut at it.
@@ -40,7 +40,7 @@ def inline(text: str) -> str:
 
 def with_citations(text: str) -> str:
     """Untrusted text with ``[2409.14674]`` references turned into arXiv links."""
-    return _CITATION.sub(lambda m: f"[{link(f'https://arxiv.org/abs/{m.group(1)}', m.group(1))}]", inline(text))
+    return CITATION.sub(lambda m: f"[{link(f'https://arxiv.org/abs/{m.group(1)}', m.group(1))}]", inline(text))
 
 
 def link(url: str, label: str) -> str:

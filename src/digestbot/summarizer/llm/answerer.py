@@ -9,10 +9,10 @@ the model says the passages do not cover the question, the answer is ``supported
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.ids import CITATION
 from digestbot.summarizer.llm.gateway import LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, drop_ungrounded
 from digestbot.summarizer.llm.notes import note
@@ -23,7 +23,6 @@ from digestbot.summarizer.models import Answer, Backend, Passage
 log = logging.getLogger(__name__)
 
 STAGE = "answer"
-_CITATION = re.compile(r"\[(?:arXiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\]", re.I)
 
 
 class LlmAnswerer:
@@ -56,7 +55,7 @@ class LlmAnswerer:
 
     def _checked(self, reply: GroundedAnswer, passages: Sequence[Passage], *, question: str, language: str) -> Answer:
         known = list(dict.fromkeys(p.arxiv_id for p in passages))
-        text = _CITATION.sub(lambda m: m.group(0) if m.group(1) in known else "", reply.answer)
+        text = CITATION.sub(lambda m: m.group(0) if m.group(1) in known else "", reply.answer)
         # The question may name numbers too ("what about the 7B model?"); echoing them invents nothing.
         allowed = allowed_numbers([*(f"{p.title}. {p.text}" for p in passages), question])
         grounded, dropped = drop_ungrounded(" ".join(text.split()), allowed)
@@ -64,6 +63,6 @@ class LlmAnswerer:
             log.info("answerer: dropped %d sentence(s) quoting numbers the passages do not contain", dropped)
         if not grounded:
             return Answer(text=note("unsupported", language), cited_ids=[], supported=False, backend=self.backend)
-        mentioned = {match.group(1) for match in _CITATION.finditer(grounded)} | set(reply.cited_ids)
+        mentioned = {match.group(1) for match in CITATION.finditer(grounded)} | set(reply.cited_ids)
         cited = [arxiv_id for arxiv_id in known if arxiv_id in mentioned]
         return Answer(text=grounded, cited_ids=cited, supported=reply.supported, backend=self.backend)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from digestbot.summarizer.ids import CITATION
 from digestbot.summarizer.llm.gateway import LlmError
 from digestbot.summarizer.models import Paper
 from digestbot.summarizer.text import numbers_in, split_sentences, words
@@ -23,7 +24,6 @@ from digestbot.summarizer.text import numbers_in, split_sentences, words
 Rewriter = Callable[[list[str], list[Paper]], Awaitable[list[str]]]
 """Rewrites sentences from sources: one text per sentence, in order ("" drops it)."""
 
-_CITATION = re.compile(r"\[(?:arXiv:)?\d{4}\.\d{4,5}(?:v\d+)?\]", re.I)
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 REWRITE_SOURCES_PER_SENTENCE = 5
 
@@ -61,7 +61,7 @@ def paper_texts(papers: Iterable[Paper]) -> list[str]:
 
 def ungrounded(sentence: str, allowed: frozenset[str]) -> list[str]:
     """The numbers of ``sentence`` that are not in ``allowed`` (citations like [2409.14674] aside)."""
-    return [n for n in numbers_in(_CITATION.sub("", sentence)) if number_key(n) not in allowed]
+    return [n for n in numbers_in(CITATION.sub("", sentence)) if number_key(n) not in allowed]
 
 
 def drop_ungrounded(text: str, allowed: frozenset[str]) -> tuple[str, int]:
