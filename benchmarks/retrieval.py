@@ -36,7 +36,8 @@ from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_
 from digestbot.bot.digests import DigestService, MemoryDigestStore  # noqa: E402
 from digestbot.bot.handlers import Conversation  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
-from digestbot.bot.questions import QuestionLimits, QuestionService  # noqa: E402
+from digestbot.bot.question_limits import QuestionLimits  # noqa: E402
+from digestbot.bot.questions import QuestionService  # noqa: E402
 from digestbot.bot.search_index import SearchIndex, ensure_schema  # noqa: E402
 from digestbot.bot.storage.db import create_db_engine  # noqa: E402
 from digestbot.summarizer.models import (  # noqa: E402

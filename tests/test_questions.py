@@ -25,7 +25,8 @@ from digestbot.bot.digests import DigestService
 from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import MemoryThreadLinks, ThreadLink
-from digestbot.bot.questions import QuestionLimits, QuestionService, create_question_service
+from digestbot.bot.question_limits import QuestionLimits
+from digestbot.bot.questions import QuestionService, create_question_service
 from digestbot.bot.replies import AnswerReply, SearchReply, TextReply
 from digestbot.bot.storage.db import create_db_engine
 from digestbot.summarizer.llm.answerer import LlmAnswerer

@@ -21,14 +21,16 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
+from digestbot.bot.question_limits import QuestionLimits, RateLimiter
 from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
 from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
+from digestbot.bot.thread_turns import MemoryThreadTurns, SqlThreadTurns, ThreadTurns
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
@@ -95,97 +97,6 @@ def question_language(question: str, configured: str) -> str:
         if pattern.search(question):
             return configured if base in family else language
     return configured if base not in _NON_LATIN else "en"
-
-
-@dataclass(frozen=True)
-class QuestionLimits:
-    """Abuse and cost limits; the first three are settings of the same names (upper-cased)."""
-
-    questions_per_user_per_hour: int = 20
-    questions_per_channel_per_hour: int = 60
-    question_max_chars: int = 500
-    history_turns: int = 4
-    passages: int = 8
-    fulltext_papers: int = 2
-    search_results: int = 10
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> QuestionLimits:
-        names = {f.name for f in fields(cls)}
-        return cls(**settings.model_dump(include=names))
-
-
-class RateLimiter:
-    """Token buckets by key: ``per_hour`` questions, refilled evenly, bursts up to the same number."""
-
-    def __init__(self, *, per_hour: int, clock: Callable[[], float]) -> None:
-        self._capacity = float(max(1, per_hour))
-        self._refill_per_second = self._capacity / 3600.0
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def wait_seconds(self, key: str) -> float:
-        """0 if ``key`` may ask now, else how long until it may."""
-        tokens = self._tokens(key)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self._refill_per_second
-
-    def take(self, key: str) -> None:
-        self._buckets[key] = (self._tokens(key) - 1.0, self._clock())
-
-    def _tokens(self, key: str) -> float:
-        tokens, stamp = self._buckets.get(key, (self._capacity, self._clock()))
-        return min(self._capacity, tokens + (self._clock() - stamp) * self._refill_per_second)
-
-
-class ThreadTurns(Protocol):
-    """A thread's earlier questions and answers, the bounded context of its next question."""
-
-    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
-        """The last ``limit`` (question, answer) turns, oldest first."""
-        ...
-
-    def add(self, thread_key: str, question: str, answer: str) -> None: ...
-
-
-class MemoryThreadTurns:
-    def __init__(self) -> None:
-        self._turns: dict[str, list[tuple[str, str]]] = {}
-
-    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
-        return self._turns.get(thread_key, [])[-limit:]
-
-    def add(self, thread_key: str, question: str, answer: str) -> None:
-        self._turns.setdefault(thread_key, []).append((question, answer))
-
-
-class SqlThreadTurns:
-    """Turns in the ``question_turns`` table (see :mod:`.search_index`), so context survives restarts."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def recent(self, thread_key: str, limit: int) -> list[tuple[str, str]]:
-        with self._engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT question, answer FROM question_turns WHERE thread_key = :key ORDER BY id DESC LIMIT :n"),
-                {"key": thread_key, "n": limit},
-            ).all()
-        return [(question, answer) for question, answer in reversed(rows)]
-
-    def add(self, thread_key: str, question: str, answer: str) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO question_turns (thread_key, question, answer, asked_at) "
-                    "VALUES (:key, :question, :answer, :at)"
-                ),
-                {
-                    "key": thread_key,
-                    "question": question,
-                    "answer": answer,
-                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                },
-            )
 
 
 @dataclass(frozen=True)

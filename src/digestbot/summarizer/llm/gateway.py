@@ -40,11 +40,12 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
-from digestbot.summarizer.llm.limits import RateLimiter, Sleep, backoff_delay, retry_after_seconds
+from digestbot.summarizer.llm.limits import MAX_RETRY_AFTER_SECONDS, RateLimiter, Sleep, backoff_delay
 from digestbot.summarizer.llm.ports import ResponseCache, UsageLedger, UsageRecord
 from digestbot.summarizer.llm.prices import PriceTable
 from digestbot.summarizer.llm.prompts import Prompt
 from digestbot.summarizer.llm.schemas import strict_json_schema
+from digestbot.summarizer.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +251,9 @@ class LlmGateway:
                 return None
             if error.code == "insufficient_quota":
                 return None
-            wait = retry_after_seconds(error.response.headers)
-            if wait is not None:
+            asked = retry_after_seconds(error.response.headers)
+            if asked is not None:
+                wait = min(asked, MAX_RETRY_AFTER_SECONDS)  # a bad header must not stall a run
                 if error.status_code == 429:
                     self._limiter.pause(wait)
                 # A little jitter on top, so the callers told the same wait do not return at once.

@@ -8,10 +8,9 @@ every caller waits it out instead of spending a request to learn it.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -49,30 +48,3 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random |
     many concurrent calls spread out but never retry at once."""
     step = min(cap, base * 2**attempt)
     return step / 2 + (rng or random).uniform(0, step / 2)
-
-
-def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """The server's requested wait: ``retry-after-ms`` (OpenAI), ``retry-after`` in seconds or as
-    an HTTP date; ``None`` when absent or unreadable, capped so a bad header cannot stall a run."""
-    if not headers:
-        return None
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return min(float(milliseconds) / 1000, MAX_RETRY_AFTER_SECONDS)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if _looks_like_date(value) else None
-        if parsed is None:
-            return None
-        return min(max(parsed.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_SECONDS)
-
-
-def _looks_like_date(value: str) -> bool:
-    return email.utils.parsedate_tz(value) is not None

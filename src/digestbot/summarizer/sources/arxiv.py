@@ -17,7 +17,6 @@ shares. arXiv also answers load with 429/503
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 import threading
 import time
@@ -32,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from digestbot import __version__
 from digestbot.summarizer.ids import InvalidArxivId, parse_arxiv_ref, split_versioned_id
 from digestbot.summarizer.models import Paper
+from digestbot.summarizer.retry_after import retry_after_seconds
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
     Listing,
@@ -166,25 +166,11 @@ class PoliteTransport(HTTPAdapter):
         else:
             return response
         response.close()
-        return _Failure(reason, _retry_after(response))
+        return _Failure(reason, retry_after_seconds(response.headers) or 0.0)
 
 
 def _unavailable(failure: str) -> SourceUnavailable:
     return SourceUnavailable(f"arXiv is not answering ({failure}) — try again later.")
-
-
-def _retry_after(response: requests.Response) -> float:
-    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP date); 0 if none."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _utc_now() -> dt.datetime:
