@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from digestbot.bot.config import ConfigError, Settings
 from digestbot.bot.delivery import DeliveryService
 from digestbot.bot.digests import DigestService
-from digestbot.bot.factory import make_digest_service, make_source
+from digestbot.bot.factory import WantedCategories, make_digest_service, make_source
 from digestbot.bot.handlers import CommandHandler
 from digestbot.bot.ports import BotServices, ChatAdapter, Transport, TransportError
 from digestbot.bot.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
@@ -180,29 +180,30 @@ def _transport_in(transports: dict[str, Transport], platform: str) -> Transport:
     return transports[platform]
 
 
-def _language_model(settings: Settings, sessions: sessionmaker[Session]) -> LlmGateway | None:
-    """The process's one LLM gateway (with the cache and ledger in the database), if a model is configured."""
-    if not settings.llm_configured:
-        return None
+def _gateway(
+    settings: Settings, sessions: sessionmaker[Session], *, batch_deadline: dt.datetime | None = None
+) -> LlmGateway:
+    """An LLM gateway whose cache and ledger are in the database, so every gateway of the
+    process (the direct one, batch ones) shares cached answers and the daily budget."""
     from digestbot.bot.factory import make_gateway
     from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 
-    return make_gateway(settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions))
+    return make_gateway(
+        settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions), batch_deadline=batch_deadline
+    )
 
 
 def _batch_digests(
-    settings: Settings, sessions: sessionmaker[Session], digests: DigestService
+    settings: Settings, sessions: sessionmaker[Session], digests: DigestService, wanted: WantedCategories
 ) -> Callable[[dt.datetime], DigestService]:
     """LLM_BATCH_MODE: a digest service like ``digests`` (same source, store, taxonomy) whose
     gateway sends calls through the Batch API until ``deadline``, then falls back to direct calls."""
-    from digestbot.bot.factory import make_gateway
-    from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 
     def for_deadline(deadline: dt.datetime) -> DigestService:
-        gateway = make_gateway(
-            settings, cache=SqlResponseCache(sessions), ledger=SqlUsageLedger(sessions), batch_deadline=deadline
+        gateway = _gateway(settings, sessions, batch_deadline=deadline)
+        return make_digest_service(
+            settings, source=digests.source, store=digests.store, gateway=gateway, wanted_categories=wanted
         )
-        return make_digest_service(settings, source=digests.source, store=digests.store, gateway=gateway)
 
     return for_deadline
 
@@ -224,14 +225,15 @@ def build_bot(
 
     sessions = open_database(settings.database_url)
     subscription_store = SqlSubscriptionStore(sessions, clock=clock)
-    gateway = _language_model(settings, sessions)
+    gateway = _gateway(settings, sessions) if settings.llm_configured else None
     paper_source = paper_source or make_source(settings, source)
+    wanted: WantedCategories = lambda: wanted_categories(subscription_store.active())  # noqa: E731
     digests = make_digest_service(
         settings,
         source=paper_source,
         store=SqlDigestStore(sessions, clock=clock),
         gateway=gateway,
-        wanted_categories=lambda: wanted_categories(subscription_store.active()),
+        wanted_categories=wanted,
     )
     threads = SqlThreadLinks(sessions, clock=clock)
     subscriptions = SubscriptionService(
@@ -249,6 +251,7 @@ def build_bot(
         subscriptions=subscription_store,
         clock=clock,
     )
+    batch_mode = gateway is not None and settings.llm_batch_mode
     scheduler = DigestScheduler(
         subscriptions=subscription_store,
         delivery=delivery,
@@ -256,7 +259,7 @@ def build_bot(
         edition=edition_for(paper_source.name),
         platforms=configured_platforms(settings),
         clock=clock,
-        batch_digests=_batch_digests(settings, sessions, digests) if gateway and settings.llm_batch_mode else None,
+        batch_digests=_batch_digests(settings, sessions, digests, wanted) if batch_mode else None,
         batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),
     )
     subscriptions.watch(scheduler.refresh)
