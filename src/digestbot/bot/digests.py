@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
@@ -21,6 +23,11 @@ from digestbot.summarizer.sources.base import PaperSource
 from digestbot.summarizer.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
+
+# The latest announcement changes once a day; asking arXiv on every `/digest` would spend a
+# paced request (3 s apart, shared by everything) per command, so the answer is trusted this long.
+LATEST_TTL_SECONDS = 600.0
+CHARTS_KEPT = 32
 
 
 class DigestStore(Protocol):
@@ -65,6 +72,7 @@ class DigestService:
         summarizer: Summarizer,
         store: DigestStore | None = None,
         language: str = "en",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.taxonomy = taxonomy
@@ -72,26 +80,27 @@ class DigestService:
         self.summarizer = summarizer
         self.store = store or MemoryDigestStore()
         self.language = language
+        self._clock = clock
         self._locks: dict[tuple[dt.date | None, str], asyncio.Lock] = {}
-        self._charts: dict[tuple[dt.date, str, tuple[str, ...]], bytes] = {}
+        self._latest: dict[str, tuple[dt.date, float]] = {}
+        self._charts: OrderedDict[tuple[dt.date, str, tuple[str, ...]], bytes] = OrderedDict()
 
     async def digest(
         self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
     ) -> Digest:
         """The digest of ``day`` (``None``: the latest announcement), built at most once."""
         language = language or self.language
-        cached = self.store.load_digest(day, language, self.source.name)
-        if cached is not None and day is not None:
+        day = day or self._recent_latest(language)
+        if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
             return cached
-        lock = self._locks.setdefault((day, language), asyncio.Lock())
-        async with lock:
-            cached = self.store.load_digest(day, language, self.source.name)
-            if cached is not None and day is not None:
+        async with self._locks.setdefault((day, language), asyncio.Lock()):
+            if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
                 return cached
             progress(f"Fetching papers from {self.source.name}…")
             listing = await asyncio.to_thread(self.source.listing, day)
-            cached = self.store.load_digest(listing.date, language, self.source.name)
-            if cached is not None:
+            if day is None:
+                self._latest[language] = (listing.date, self._clock())
+            if cached := self.store.load_digest(listing.date, language, self.source.name):
                 return cached
             progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
             digest = await build_digest(
@@ -106,15 +115,27 @@ class DigestService:
             log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
             return digest
 
+    def _recent_latest(self, language: str) -> dt.date | None:
+        """The latest announcement's date if learned recently; ``None`` means "ask the source"."""
+        remembered = self._latest.get(language)
+        if remembered and self._clock() - remembered[1] < LATEST_TTL_SECONDS:
+            return remembered[0]
+        return None
+
     async def chart_png(self, digest: Digest) -> bytes:
         """:meth:`chart` off the event loop: matplotlib takes 0.2–0.5 s of CPU per drawing."""
         return await run_cpu_bound(self.chart, digest)
 
     def chart(self, digest: Digest) -> bytes:
-        """The PNG for a digest (or a category subset of it), drawn once."""
+        """The PNG for a digest (or a category subset of it), drawn once; the most recent few are
+        kept, since a bot running for months sees a new date every day."""
         key = (digest.date, digest.language, tuple(s.category.slug for s in digest.sections))
-        if key not in self._charts:
+        if key in self._charts:
+            self._charts.move_to_end(key)
+        else:
             self._charts[key] = render_chart(digest.counts, day=digest.date)
+            if len(self._charts) > CHARTS_KEPT:
+                self._charts.popitem(last=False)
         return self._charts[key]
 
     async def paper(self, arxiv_id: str) -> Paper:
