@@ -66,21 +66,23 @@ async def dry_run_report(service: DigestService, day: dt.date | None = None) -> 
 
 def evaluate_categorizer(
     labels: Annotated[Path, typer.Option("--labels", help='JSON Lines of {"id": "2606.12345", "label": "llm"}.')],
-    source: Annotated[Path, typer.Option("--source", help="JSON Lines file holding the labelled papers.")],
+    source: Annotated[
+        str, typer.Option("--source", help="Where the labelled papers are: sample, or a .jsonl file of papers.")
+    ],
 ) -> None:
     """Score the configured categorizer (LLM or offline) against labelled papers."""
-    from digestbot.bot.factory import make_backends, make_gateway, make_taxonomy
+    from digestbot.bot.config import ConfigError
+    from digestbot.bot.factory import make_backends, make_gateway, make_source, make_taxonomy
     from digestbot.summarizer.evaluation import evaluate, format_report, read_labels
     from digestbot.summarizer.llm.notes import OFFLINE_FALLBACK
     from digestbot.summarizer.sources.base import SourceError
-    from digestbot.summarizer.sources.jsonl import JsonlSource
 
     settings = load_cli_settings()
     taxonomy = make_taxonomy(settings)
     try:
         wanted = read_labels(labels, taxonomy.slugs)
-        papers = [p for p in JsonlSource(source).papers() if p.arxiv_id in wanted]
-    except (ValueError, OSError, SourceError) as error:
+        papers = [p for p in make_source(settings, source).listing().papers if p.arxiv_id in wanted]
+    except (ValueError, OSError, SourceError, ConfigError) as error:
         raise Console.fail(str(error)) from None
     missing = sorted(set(wanted) - {p.arxiv_id for p in papers})
     if missing:
