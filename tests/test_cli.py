@@ -115,3 +115,10 @@ def test_dry_run_without_a_model_spends_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "no model calls" in result.stdout
     assert not list(tmp_path.glob("*.md"))
+
+
+def test_eval_scores_the_offline_categorizer_on_the_shipped_labelled_day(project_root: Path) -> None:
+    labels = project_root / "benchmarks" / "labels" / "2026-06-26.labels.jsonl"
+    result = runner.invoke(app, ["eval", "--labels", str(labels), "--source", "sample"])
+    assert result.exit_code == 0, result.output
+    assert "papers: 110" in result.stdout and "macro-F1" in result.stdout
