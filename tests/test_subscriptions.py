@@ -253,6 +253,8 @@ def test_subscriptions_cli(tmp_path: Path) -> None:
     assert "(00:00 UTC)" in added.stdout
     listed = runner.invoke(cli(), ["subscriptions", "list"])
     assert listed.exit_code == 0 and listed.stdout.startswith("slack:C0123 ")
+    typo = runner.invoke(cli(), ["subscriptions", "add", "slak:C0123"])
+    assert typo.exit_code == 1 and "Unknown platform 'slak'" in typo.stderr and "slack" in typo.stderr
     bad = runner.invoke(cli(), ["subscriptions", "add", "slack:C0123", "--tz", "Mars/Olympus"])
     assert bad.exit_code == 1
     assert bad.stderr.strip() == (

@@ -145,6 +145,13 @@ def add_subscription(
     """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
 
     def add() -> None:
+        from digestbot.bot.runtime import PLATFORMS
+        from digestbot.bot.subscriptions import SubscriptionError, parse_channel_key
+
+        platform, _ = parse_channel_key(channel)
+        if platform not in PLATFORMS:  # a typo would otherwise wait silently for a platform that never comes
+            known = ", ".join(sorted(PLATFORMS))
+            raise SubscriptionError(f"Unknown platform '{platform}' in {channel}; use one of: {known}.")
         service = _subscription_service()
         subscription = service.add(channel, time=time, timezone=tz, days=days, categories=categories, language=lang)
         typer.echo(f"{subscription.channel_key}: {service.summary(subscription)}")
