@@ -133,6 +133,18 @@ class Answer(BaseModel):
     backend: Backend
 
 
+class PaperRank(BaseModel):
+    """How worth reading a paper is today, and why, so a ranking can always be explained.
+
+    ``score`` comes from the day's papers alone (and a model's notability when one is used);
+    a channel's interests re-rank at post time, since one digest serves every channel.
+    """
+
+    arxiv_id: str
+    score: float
+    reasons: list[str] = Field(default_factory=list)
+
+
 class CategorySection(BaseModel):
     """A category of one digest: its papers (in display order) and their summary."""
 
@@ -151,6 +163,10 @@ class Digest(BaseModel):
     source: str
     notes: list[str] = Field(default_factory=list)
     assignments: list[CategoryAssignment] = Field(default_factory=list)
+    # One sentence per paper (arXiv id -> TL;DR), written by whichever back end built the digest.
+    tldrs: dict[str, str] = Field(default_factory=dict)
+    # Every paper's "worth reading today" rank, best first.
+    ranks: list[PaperRank] = Field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
