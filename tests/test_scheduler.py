@@ -216,7 +216,7 @@ async def test_jobs_use_the_subscription_zone_hours_of_grace_and_coalescing(tmp_
     try:
         job = scheduler.job("fake:seoul")
         assert job is not None
-        assert job.trigger.timezone == ZoneInfo("Asia/Seoul")
+        assert job.trigger.zone == ZoneInfo("Asia/Seoul")
         assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (GRACE.total_seconds(), True, 1)
         next_run = scheduler.next_run()
         assert next_run is not None and next_run.astimezone(UTC).time() == dt.time(0, 0)

@@ -8,8 +8,9 @@ during Monday to Friday in the Americas; five posts a week for five announcement
 at the weekend. (An evening subscription in the Americas, after 21:00 Eastern, sees each
 announcement the same evening and should use ``--days sun-thu``.)
 
-Schedules are evaluated with APScheduler's own :class:`CronTrigger`, so the catch-up check at
-start-up and the scheduler agree on every instant, daylight-saving transitions included.
+Schedules are computed per local day by ``local_schedule`` (the scheduler's trigger and the
+catch-up check use the same functions), so they agree on every instant, daylight-saving
+transitions included.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
+from digestbot.bot import local_schedule
 from digestbot.bot.commands import SubscribeCommand, echo, resolve_category
 from digestbot.bot.config import Settings, parse_time_of_day, parse_timezone
+from digestbot.bot.local_schedule import LocalDailyTrigger
 from digestbot.bot.replies import Reply, TextReply
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.summarizer.taxonomy import Taxonomy
@@ -66,31 +67,17 @@ class Subscription:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def trigger(self) -> CronTrigger:
-        """The cron trigger in the subscription's own zone (DST moves the UTC instant, not the local time)."""
-        return CronTrigger(
-            hour=self.time.hour,
-            minute=self.time.minute,
-            day_of_week=",".join(WEEKDAYS[d] for d in self.weekdays),
-            timezone=self.zone,
-        )
+    def trigger(self) -> LocalDailyTrigger:
+        """The scheduler's trigger: once per scheduled local day, whatever daylight saving does."""
+        return LocalDailyTrigger(at=self.time, weekdays=self.weekdays, zone=self.zone)
 
     def next_fire(self, now: dt.datetime) -> dt.datetime:
         """The first scheduled instant at or after ``now`` (aware, in the subscription's zone)."""
-        fire = self.trigger().get_next_fire_time(None, now)
-        assert fire is not None  # a weekly cron trigger never runs out
-        return fire
+        return local_schedule.next_fire(now, at=self.time, weekdays=self.weekdays, zone=self.zone)
 
     def last_fire(self, now: dt.datetime) -> dt.datetime:
-        """The latest scheduled instant at or before ``now``; a week back is always enough."""
-        trigger = self.trigger()
-        fire = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
-        last = fire
-        while fire is not None and fire <= now:
-            last = fire
-            fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
-        assert last is not None
-        return last
+        """The latest scheduled instant at or before ``now`` (aware, in the subscription's zone)."""
+        return local_schedule.last_fire(now, at=self.time, weekdays=self.weekdays, zone=self.zone)
 
     def describe(self) -> str:
         categories = ", ".join(self.categories) if self.categories else "all categories"
