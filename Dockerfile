@@ -4,11 +4,12 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY src ./src
+# constraints.txt pins every dependency to the versions CI tested and audited.
 RUN python -m venv /opt/digestbot \
     && /opt/digestbot/bin/pip install --upgrade pip \
-    && /opt/digestbot/bin/pip install '.[postgres]'
+    && /opt/digestbot/bin/pip install -c constraints.txt '.[postgres]'
 
 # --- runtime: the virtual environment only, as an unprivileged user --------------------
 FROM python:3.11-slim
