@@ -43,7 +43,7 @@ def create_adapter(settings: Settings, services: BotServices) -> SlackAdapter:
         )
     transport = create_transport(settings)
     bot = SlackBot(services=services, transport=transport, client=transport.client, signing_secret=secret or "")
-    return SlackAdapter(bot=bot, app_token=app_token)
+    return SlackAdapter(bot=bot, app_token=app_token, signing_secret=secret)
 
 
 def _bot_token(settings: Settings) -> str:

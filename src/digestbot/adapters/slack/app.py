@@ -4,7 +4,9 @@ Slack wants every request acknowledged within 3 seconds, and re-delivers what it
 not. So each listener acknowledges first (a short "working on it" for slow commands), then
 does the work in a tracked background task; events are de-duplicated on ``event_id`` (the async
 Socket Mode adapter drops Slack's retry headers) and on the message itself, because one thread
-message that mentions the bot arrives twice, as ``message`` and as ``app_mention``.
+message that mentions the bot arrives twice, as ``message`` and as ``app_mention``. Slash
+commands are de-duplicated on ``trigger_id`` the same way, so a signed request replayed within
+its five minutes is acknowledged but answered only once.
 
 Where answers go: digests and paper summaries are posted with ``chat.postMessage`` (their
 thread is linked to the papers, so questions asked there are answered); answers to
@@ -79,6 +81,10 @@ class SlackBot:
     # -- listeners -----------------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        trigger_id = command.get("trigger_id")
+        if trigger_id and not self.services.seen_events.first_time(f"slack:command:{trigger_id}"):
+            await ack()  # a replay of a signed request: Slack gives every invocation its own trigger_id
+            return
         try:
             parsed = parse_command(unescape(command.get("text") or ""), self.services.handler.digests.taxonomy)
         except CommandError as error:

@@ -2,9 +2,10 @@
 
 Socket Mode (``SLACK_APP_TOKEN``) dials out over a WebSocket, so a bot behind a firewall
 needs no public URL. HTTP mode (``SLACK_SIGNING_SECRET``) serves ``/slack/events`` on the
-runtime's web server (which also serves ``/healthz``); Bolt checks every request's signature
-and rejects it with 401 when the signature is wrong or its timestamp is more than five minutes
-old, before any listener runs.
+runtime's web server (which also serves ``/healthz``). Every request is checked on its raw
+bytes before Bolt parses it (:mod:`digestbot.adapters.slack.inbound`): too large → 413, not
+signed by Slack within five minutes → 401, a malformed timestamp or body → 400; none of them
+reaches a listener or logs more than one line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 
 from digestbot.adapters.slack.app import SlackBot
 from digestbot.adapters.slack.transport import NETWORK_ERRORS, PERMANENT_ERRORS, SlackTransport
@@ -32,10 +34,12 @@ class SlackAdapter:
 
     platform = "slack"
 
-    def __init__(self, *, bot: SlackBot, app_token: str | None) -> None:
+    def __init__(self, *, bot: SlackBot, app_token: str | None, signing_secret: str | None) -> None:
         self.bot = bot
         self.transport: SlackTransport = bot.transport
         self._app_token = app_token
+        # HTTP mode needs the secret (create_adapter says so by name); an empty one raises here.
+        self._verifier = None if app_token else SignatureVerifier(signing_secret or "")
         self._socket: AsyncSocketModeHandler | None = None
 
     @property
@@ -47,10 +51,17 @@ class SlackAdapter:
             app.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+        from aiohttp import web
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response
 
-        response = await self.bot.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        from digestbot.adapters.slack.inbound import Rejection, checked_request
+
+        assert self._verifier is not None, "the route exists in HTTP mode only"
+        checked = await checked_request(request, verifier=self._verifier)
+        if isinstance(checked, Rejection):
+            log.info("Refused a request to %s with HTTP %d: %s", EVENTS_PATH, checked.status, checked.reason)
+            return web.Response(status=checked.status, text=checked.reason)
+        return await to_aiohttp_response(await self.bot.app.async_dispatch(checked))
 
     async def start(self) -> None:
         """Check the bot token (a wrong one fails here, naming the variable), then connect."""
