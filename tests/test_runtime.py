@@ -99,11 +99,9 @@ def test_run_with_no_platform_serves_health_and_stops_on_sigterm(tmp_path: Path)
     bot = BotProcess(tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN)  # a bot token alone configures no Slack mode
     process = bot.cli("run")
     status, report = wait_until(lambda: health(bot.port), what="/healthz", process=process)
-    assert status == 200
-    assert report["status"] == "ok" and report["adapters"] == [] and report["backend"] == "offline"
-    assert (report["subscriptions"], report["next_run"], report["last_delivery"]) == (0, None, None)
+    assert (status, report) == (200, {"status": "ok"})  # public: status only, nothing about the team
     checked = runner.invoke(cli(), ["health", "--url", f"http://127.0.0.1:{bot.port}/healthz"])
-    assert checked.exit_code == 0 and json.loads(checked.stdout)["status"] == "ok"
+    assert checked.exit_code == 0 and json.loads(checked.stdout) == {"status": "ok"}
     stderr = bot.stop(process)
     assert stderr.count("using the offline extractive back end") == 1 and "ready: no chat platform" in stderr
     assert "shutting down" in stderr and stderr.rstrip().endswith("stopped")
@@ -124,8 +122,7 @@ def test_run_killed_mid_digest_resumes_after_a_restart(tmp_path: Path) -> None:
     second = bot.cli("run")
     wait_until(lambda: len(platform.messages("c1")) == 1 + SECTIONS, what="the remaining replies", process=second)
     _, report = wait_until(lambda: health(bot.port), what="/healthz", process=second)
-    assert report["adapters"] == ["fake"] and report["subscriptions"] == 1
-    wait_until(lambda: (health(bot.port) or (0, {}))[1].get("last_delivery"), what="the delivery", process=second)
+    assert report == {"status": "ok"}
     bot.stop(second)
     assert_posted_once(platform)
 

@@ -20,9 +20,8 @@ import json
 import logging
 import signal
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -285,39 +284,21 @@ def build_bot(
 
 @dataclass
 class Health:
-    bot: Bot
-    adapters: list[ChatAdapter]
-    started: float = field(default_factory=time.monotonic)
+    """What ``GET /healthz`` says. The endpoint is public (Docker, Kubernetes and load balancers
+    call it without credentials), so it says whether the bot is up and nothing else: no channel,
+    platform, schedule or back end that would tell a stranger about the team using it."""
+
     ready: bool = False
 
-    def report(self) -> dict[str, Any]:
-        next_run = self.bot.scheduler.next_run()
-        last = self.bot.delivery.deliveries.latest_done()
-        return {
-            "status": "ok" if self.ready else "starting",
-            "adapters": [adapter.platform for adapter in self.adapters],
-            "backend": "llm" if self.bot.settings.llm_configured else "offline",
-            "subscriptions": len(self.bot.subscriptions.list()),
-            "next_run": next_run.isoformat() if next_run else None,
-            "last_delivery": (
-                {
-                    "channel": last.channel_key,
-                    "digest_date": last.digest_date.isoformat(),
-                    "at": last.finished_at.isoformat() if last.finished_at else None,
-                }
-                if last
-                else None
-            ),
-            "uptime_seconds": round(time.monotonic() - self.started, 1),
-        }
+    def report(self) -> dict[str, str]:
+        return {"status": "ok" if self.ready else "starting"}
 
 
 async def _start_web(health: Health, adapters: list[ChatAdapter], port: int) -> Any:
     from aiohttp import web
 
     async def healthz(_: web.Request) -> web.Response:
-        report = await asyncio.to_thread(health.report)
-        return web.json_response(report, status=200 if health.ready else 503)
+        return web.json_response(health.report(), status=200 if health.ready else 503)
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
@@ -340,7 +321,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
     platforms = configured_platforms(settings)
     adapters = [load_platform(name).create_adapter(settings, bot.services) for name in platforms]
     bot.transports.update({adapter.platform: adapter.transport for adapter in adapters})
-    health = Health(bot=bot, adapters=adapters)
+    health = Health()
     runner = await _start_web(health, adapters, settings.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

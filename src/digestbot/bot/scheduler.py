@@ -194,7 +194,7 @@ class DigestScheduler:
         if self._scheduled.pop(key, None) is not None and self._apscheduler is not None:
             self._apscheduler.remove_job(_job_id(key))
 
-    # --- what /healthz shows -----------------------------------------------------------
+    # --- introspection (tests, a debugging shell) ---------------------------------------
 
     def job(self, key: str) -> Job | None:
         """The APScheduler job of a channel, if scheduled."""

@@ -212,12 +212,6 @@ class SqlDeliveries:
         """Give the claim back after a failure, so a later attempt (any instance) may retry at once."""
         self._finish(delivery_id, holder, status=FAILED, error=error[:1000])
 
-    def latest_done(self) -> Delivery | None:
-        query = select(DeliveryRow).where(DeliveryRow.status == DONE).order_by(DeliveryRow.finished_at.desc())
-        with self._sessions() as session:
-            row = session.scalars(query.limit(1)).first()
-            return _to_delivery(row) if row is not None else None
-
     def _finish(self, delivery_id: int, holder: str, *, status: str, error: str | None) -> None:
         with self._sessions.begin() as session:
             session.execute(
