@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from digestbot import __version__
@@ -122,3 +125,60 @@ def test_eval_scores_the_offline_categorizer_on_the_shipped_labelled_day(project
     result = runner.invoke(app, ["eval", "--labels", str(labels), "--source", "sample"])
     assert result.exit_code == 0, result.output
     assert "papers: 110" in result.stdout and "macro-F1" in result.stdout
+
+
+SLACK_TOKEN = "xoxb-cli-test-not-a-real-token"
+OPENAI_KEY = "sk-cli-test-not-a-real-key"
+DB_PASSWORD = "p@ss-cli-test"  # written percent-encoded in DATABASE_URL
+
+
+@pytest.fixture
+def secrets_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TOKEN)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://bot:p%40ss-cli-test@db.invalid:5432/digestbot")
+
+
+@pytest.fixture
+def careless_command() -> Iterator[str]:
+    """A command that logs what a careless library might: the configured secrets, in a message
+    and in a traceback (the real commands log no secret; this checks the net under them)."""
+
+    @app.command("careless")
+    def careless() -> None:
+        log = logging.getLogger("some.library")
+        log.debug("request headers: Authorization: Bearer %s", OPENAI_KEY)
+        log.warning("calling Slack with %s", SLACK_TOKEN)
+        try:
+            raise ConnectionError(f"postgresql://bot:p%40ss-cli-test@db failed; password {DB_PASSWORD} rejected")
+        except ConnectionError:
+            log.exception("connect failed")
+
+    yield "careless"
+    app.registered_commands.pop()
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["default", "verbose"])
+def test_every_command_redacts_secrets_in_its_logs(
+    secrets_in_the_environment: None, careless_command: str, verbose: bool
+) -> None:
+    result = runner.invoke(app, ["-v", careless_command] if verbose else [careless_command])
+
+    assert result.exit_code == 0, result.output
+    assert "calling Slack with [redacted]" in result.stderr
+    assert "postgresql://bot:[redacted]@db failed; password [redacted] rejected" in result.stderr
+    assert ("Authorization: Bearer [redacted]" in result.stderr) is verbose  # debug only with -v
+    for secret in (SLACK_TOKEN, OPENAI_KEY, DB_PASSWORD, "p%40ss-cli-test"):
+        assert secret not in result.output
+
+
+def test_json_logs_for_a_one_shot_command(
+    secrets_in_the_environment: None, careless_command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "json")
+
+    result = runner.invoke(app, [careless_command])
+
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [entry["message"] for entry in entries] == ["calling Slack with [redacted]", "connect failed"]
+    assert "ConnectionError: postgresql://bot:[redacted]@db" in entries[1]["error"]

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from digestbot.bot import cli_run, runtime
+from digestbot.bot import cli_run, logs, runtime
 from digestbot.bot.cli import app
 from digestbot.bot.config import load_settings
 from tests.delivery_helpers import PROJECT, SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
@@ -158,23 +157,14 @@ def test_post_to_a_bad_channel_is_one_clear_line(fake_platform: FakePlatform, ch
     assert fake_platform.messages() == []
 
 
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-def test_json_logs_never_carry_a_secret(restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_logs_never_carry_a_secret(capsys: pytest.CaptureFixture[str]) -> None:
     settings = load_settings(
         slack_bot_token=SECRET_TOKEN,
         discord_token="discord-test-token-value",
         database_url="postgresql+psycopg://bot:db-test-password@db:5432/digestbot",
         log_format="json",
     )
-    runtime.configure_logging(settings)
+    logs.configure_logging(settings)
     log = logging.getLogger("digestbot.test")
     log.warning("calling Slack with %s", SECRET_TOKEN)
     try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -38,11 +36,21 @@ def main_options(
     ] = False,
 ) -> None:
     Console.quiet = quiet
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _redacted_logs(verbose=verbose)
+
+
+def _redacted_logs(*, verbose: bool) -> None:
+    """Every command logs through the filter that replaces configured secrets (a token in an
+    error message, a database password in a traceback), not only ``run``. With a setting that
+    does not load there is no secret to hide yet: the command itself then stops on that setting."""
+    from digestbot.bot.config import ConfigError, load_settings
+    from digestbot.bot.logs import configure_logging
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return
+    configure_logging(settings, level="DEBUG" if verbose else "WARNING")
 
 
 @app.command()

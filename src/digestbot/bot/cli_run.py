@@ -23,10 +23,11 @@ _KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:
 
 def run() -> None:
     """Run the bot: every configured platform, the daily schedule, and GET /healthz on PORT."""
-    from digestbot.bot.runtime import configure_logging, run_bot
+    from digestbot.bot.logs import configure_logging
+    from digestbot.bot.runtime import run_bot
 
     settings = load_cli_settings()
-    configure_logging(settings)
+    configure_logging(settings)  # LOG_LEVEL for the long-running bot (one-shot commands log warnings only)
     _guarded(lambda: run_use_case(run_bot(settings)))
 
 

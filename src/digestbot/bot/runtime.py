@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
-import json
 import logging
 import signal
 import sys
@@ -26,8 +25,6 @@ from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.config import ConfigError, Settings
@@ -91,70 +88,6 @@ def configured_platforms(settings: Settings) -> list[str]:
 def edition_for(source_name: str) -> Edition:
     """arXiv follows its announcement calendar; a file or the sample holds one day."""
     return announcement_edition if source_name == "arxiv" else latest_edition
-
-
-# --- logs -------------------------------------------------------------------------------
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """Every configured secret: the SecretStr settings and the database password."""
-    values = [v.get_secret_value() for _, v in settings if isinstance(v, SecretStr) and v.get_secret_value()]
-    password = make_url(settings.database_url).password
-    if password:
-        values.append(str(password))
-    return [value for value in values if len(value) >= 4]
-
-
-class RedactSecrets(logging.Filter):
-    """Replace configured secret values anywhere in a record, tracebacks included."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = sorted(set(secrets), key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            record.msg, record.args = self.redact(record.getMessage()), None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.redact(record.exc_text)
-        return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line (LOG_FORMAT=json), for log collectors."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info or record.exc_text:
-            entry["error"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactSecrets(secret_values(settings)))
-    handler.setFormatter(
-        JsonFormatter()
-        if settings.log_format == "json"
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
-    for chatty in ("apscheduler", "alembic"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 # --- composition ------------------------------------------------------------------------
