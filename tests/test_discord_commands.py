@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -364,6 +365,21 @@ async def test_ask_inside_a_digest_thread_needs_no_message_content(world: World)
 
     assert [q for q, _ in world.questions.asked] == ["What is new?"]
     assert "8 GPUs" in world.followups(payload)[0].payload["embeds"][0]["description"]
+
+
+async def test_titles_quoted_in_a_text_reply_are_escaped(world: World) -> None:
+    hostile = "**bold** _x_ @everyone <@123>"
+    world.source.papers += [make_paper("2606.00008", title=f"{hostile} one"), make_paper("2606.00009", title=hostile)]
+    await world.command("today")
+
+    payload = await world.command("paper", query="bold")  # two titles match: "which one?"
+
+    [followup] = world.followups(payload)
+    content = followup.payload["content"]
+    assert "2 papers match" in content and "2606.00009" in content
+    assert content.count("\\*\\*bold\\*\\* \\_x\\_ @\u200beveryone \\<@123>") == 2
+    assert "**bold**" not in content and "@everyone" not in content and not re.search(r"(?<!\\)<@123>", content)
+    assert followup.payload["allowed_mentions"] == {"parse": []}
 
 
 async def test_help_lists_every_subcommand(world: World) -> None:

@@ -175,6 +175,21 @@ def test_escape_makes_markup_literal(text: str, expected: str) -> None:
     assert escape(text) == expected
 
 
+def test_a_text_reply_quoting_a_title_keeps_only_our_own_markup() -> None:
+    text = (
+        "2 papers match — which one? 2606.00001 **bold** _x_ @everyone <@123> [a](https://evil.example); "
+        "ask with `/digest paper 2606.00001`\n\n/digest help    lists the commands"
+    )
+
+    (message,) = render_reply(TextReply(text))
+
+    content = message.payload["content"]
+    assert "\\*\\*bold\\*\\* \\_x\\_ @\u200beveryone \\<@123>" in content
+    assert "](https://evil.example" not in content
+    assert "`/digest paper 2606.00001`" in content  # a command to type stays code
+    assert content.endswith("\n\n/digest help    lists the commands")  # lines and spacing as written
+
+
 def test_link_labels_cannot_close_the_link() -> None:
     assert link("a] [b", "https://arxiv.org/abs/1") == "[a) (b](https://arxiv.org/abs/1)"
 

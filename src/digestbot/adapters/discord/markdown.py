@@ -10,26 +10,43 @@ added around the escaped text by the renderer.
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 # A zero-width space between "]" and "(" means Discord no longer sees a masked link; the visible
 # text does not change (the same trick discord.utils.escape_mentions uses for "@\u200beveryone").
 _ZERO_WIDTH_SPACE = "\u200b"
+# Inline code as Discord reads it: a backtick, at least one other character on the line, a backtick.
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
 def escape(text: str) -> str:
     """One line of inert text: whitespace folded, masked links broken, Markdown and mentions escaped."""
-    flat = " ".join(text.split())
-    unlinked = flat.replace("](", f"]{_ZERO_WIDTH_SPACE}(")
-    # escape_markdown leaves bare URLs alone so they stay clickable; "<" starts mentions,
-    # channel links, timestamps and custom emoji, so it is escaped too.
-    escaped = discord.utils.escape_markdown(unlinked).replace("<", "\\<")
-    return discord.utils.escape_mentions(escaped)
+    return _inert(" ".join(text.split()))
+
+
+def escape_text(text: str) -> str:
+    """Our own words that may quote untrusted text — the titles in "2 papers match — which one?
+    …": inert as :func:`escape` makes it, except our `code spans` (a command to type), which
+    stay code; lines and spacing stay as written. A backtick pair inside a quoted title becomes
+    a code span too, which is as inert as escaped text."""
+    pieces = _CODE_SPAN.split(text)
+    kept = "".join(piece if number % 2 else _inert(piece) for number, piece in enumerate(pieces))
+    return discord.utils.escape_mentions(kept)
 
 
 def escape_lines(text: str) -> list[str]:
     """Multi-line untrusted text (an answer): each line escaped, blank lines kept."""
     return [escape(line) if line.strip() else "" for line in text.splitlines()]
+
+
+def _inert(text: str) -> str:
+    unlinked = text.replace("](", f"]{_ZERO_WIDTH_SPACE}(")
+    # escape_markdown leaves bare URLs alone so they stay clickable; "<" starts mentions,
+    # channel links, timestamps and custom emoji, so it is escaped too.
+    escaped = discord.utils.escape_markdown(unlinked).replace("<", "\\<")
+    return discord.utils.escape_mentions(escaped)
 
 
 def link(label: str, url: str) -> str:

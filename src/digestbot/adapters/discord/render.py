@@ -19,7 +19,7 @@ from typing import Any
 import discord
 
 from digestbot.adapters.discord.limits import LIMITS, embed_length
-from digestbot.adapters.discord.markdown import escape, escape_lines, link
+from digestbot.adapters.discord.markdown import escape, escape_lines, escape_text, link
 from digestbot.adapters.split import pack, split_text
 from digestbot.bot.locale import Labels, labels_for
 from digestbot.bot.markdown import chart_filename
@@ -70,7 +70,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
     """Any reply the handler returns, as one or more messages in reading order."""
     match reply:
         case TextReply(text=text):
-            safe = discord.utils.escape_mentions(text)
+            safe = escape_text(text)
             return [_content_message(piece) for piece in split_text(safe, LIMITS.content)]
         case DigestReply(digest=digest, chart_png=png):
             return render_digest(digest, png)
