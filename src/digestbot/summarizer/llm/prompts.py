@@ -81,8 +81,15 @@ def language_name(code: str) -> str:
 
 
 def data(text: str) -> str:
-    """Untrusted text made inert inside our tags: whitespace folded, ``& < >`` escaped."""
+    """Untrusted text made inert inside our tags: whitespace folded, ``& < >`` escaped. Quotes stay
+    as written: between tags they end nothing, and the model reads titles as their authors wrote them."""
     return html.escape(normalize_whitespace(text), quote=False)
+
+
+def attribute(text: str) -> str:
+    """A value for ``name="…"`` inside a tag: as :func:`data`, and quotes escaped too, so a
+    section heading or category name with a ``"`` cannot end the value and add attributes."""
+    return html.escape(normalize_whitespace(text), quote=True)
 
 
 def snippet(text: str, max_chars: int | None) -> str:
@@ -96,7 +103,7 @@ def snippet(text: str, max_chars: int | None) -> str:
 
 def paper_block(paper: Paper, *, abstract_chars: int | None = None) -> str:
     return (
-        f'<paper id="{paper.arxiv_id}">\n<title>{data(paper.title)}</title>\n'
+        f'<paper id="{attribute(paper.arxiv_id)}">\n<title>{data(paper.title)}</title>\n'
         f"<abstract>{data(snippet(paper.abstract, abstract_chars))}</abstract>\n</paper>"
     )
 
@@ -200,8 +207,9 @@ def categorize_prompt(taxonomy: Taxonomy, papers: Sequence[Paper], *, snippet_ch
 def _category_tag(category: Category, *, fallback: bool) -> str:
     hints = ", ".join(k.rstrip("*") for k in category.keywords[:KEYWORD_HINTS])
     hint = f" Typical terms: {data(hints)}." if hints else ""
+    flag = "yes" if fallback else "no"
     return (
-        f'<category slug="{category.slug}" name="{data(category.name)}" fallback="{"yes" if fallback else "no"}">'
+        f'<category slug="{attribute(category.slug)}" name="{attribute(category.name)}" fallback="{flag}">'
         f"{data(category.description)}{hint}</category>"
     )
 
@@ -229,7 +237,7 @@ def reduce_prompt(
         lines = [f'<notes part="{number}">']
         lines += [f"<theme>{data(t)}</theme>" for t in part.themes]
         lines += [f"<keyword>{data(k)}</keyword>" for k in part.keywords]
-        lines += [f'<fact id="{data(f.id)}">{data(f.fact)}</fact>' for f in part.key_facts]
+        lines += [f'<fact id="{attribute(f.id)}">{data(f.fact)}</fact>' for f in part.key_facts]
         lines += [f"<impact>{data(line)}</impact>" for line in part.impact]
         parts.append("\n".join([*lines, "</notes>"]))
     user = f"Category: {data(category.name)}: {data(category.description)}\nPapers: {paper_count}\n" + "\n".join(parts)
@@ -248,7 +256,7 @@ def answer_prompt(
         for q, a in list(history)[-HISTORY_TURNS:]
     ]
     blocks = [
-        f'<passage id="{data(p.arxiv_id)}" section="{data(p.section)}">\n<title>{data(p.title)}</title>\n'
+        f'<passage id="{attribute(p.arxiv_id)}" section="{attribute(p.section)}">\n<title>{data(p.title)}</title>\n'
         f"<text>{data(p.text)}</text>\n</passage>"
         for p in passages
     ]
