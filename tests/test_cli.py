@@ -182,3 +182,14 @@ def test_json_logs_for_a_one_shot_command(
     entries = [json.loads(line) for line in result.stderr.splitlines()]
     assert [entry["message"] for entry in entries] == ["calling Slack with [redacted]", "connect failed"]
     assert "ConnectionError: postgresql://bot:[redacted]@db" in entries[1]["error"]
+
+
+def test_a_database_url_too_malformed_to_parse_still_has_its_password_redacted(
+    secrets_in_the_environment: None, careless_command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://bot:p%40ss-cli-test@[db/digestbot")
+
+    result = runner.invoke(app, [careless_command])
+
+    assert result.exit_code == 0, result.output
+    assert "postgresql://bot:[redacted]@db failed; password [redacted] rejected" in result.stderr

@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from pydantic import SecretStr
 
 from digestbot.bot.config import Settings
 
+# scheme://user:password@…, the password ending at the first "@" (as SQLAlchemy reads it).
+_URL_PASSWORD = re.compile(r"[\w+.-]+://[^:/@]*:(?P<password>[^@]*)@")
+
 
 def secret_values(settings: Settings) -> list[str]:
     """Every configured secret: the SecretStr settings and the database password, as written in
-    ``DATABASE_URL`` and percent-decoded (drivers quote either form). ``urllib`` reads it rather
-    than SQLAlchemy, whose import would double the start-up time of a one-shot command."""
+    ``DATABASE_URL`` and percent-decoded (errors quote either form). A pattern reads it, as
+    SQLAlchemy's does, because a URL too malformed to parse must still have its password hidden
+    (SQLAlchemy's own error quotes the whole URL), and importing SQLAlchemy would double the
+    start-up time of a one-shot command."""
     values = [v.get_secret_value() for _, v in settings if isinstance(v, SecretStr) and v.get_secret_value()]
-    password = urlsplit(settings.database_url).password
-    if password:
-        values += [password, unquote(password)]
+    found = _URL_PASSWORD.match(settings.database_url)
+    if found:
+        values += [found["password"], unquote(found["password"])]
     return [value for value in values if len(value) >= 4]
 
 
