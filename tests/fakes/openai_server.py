@@ -272,7 +272,13 @@ class FakeOpenAIServer(LocalHttpServer):
         if task is None:
             return _error(400, "No JSON schema named in the request.")
         request = _chat_request(task, body)
+        schema = response_format.get("json_schema", {}).get("schema") if response_format else None
+        if schema is not None and (problem := strict_schema_problem(schema)):
+            return _error(400, f"Invalid schema for response_format '{task}': {problem}", param="response_format")
         reply = self.brain(request)
+        if schema is not None and isinstance(reply, dict) and (problem := reply_problem(reply, schema, schema)):
+            # The brain is ours: a reply that breaks the schema is a bug in the test, not a fault to serve.
+            return _error(500, f"The fake's brain broke the '{task}' schema: {problem}")
         if fault is not None and fault.mutation is not None and isinstance(reply, dict):
             reply = fault.mutation(reply)
         content = fault.raw_content if fault is not None and fault.raw_content is not None else _as_text(reply)
@@ -537,6 +543,43 @@ def _multipart(content_type: str, raw: bytes) -> dict[str, tuple[str, bytes]]:
     return fields
 
 
+# --- strict structured outputs, checked as OpenAI does ------------------------------------
+
+
+def strict_schema_problem(node: Any) -> str | None:
+    """Why a strict schema would be refused (every object closed, every property required), or None."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            if node.get("additionalProperties") is not False:
+                return "'additionalProperties' is required to be supplied and to be false"
+            if sorted(node.get("required", [])) != sorted(node["properties"]):
+                return "'required' is required to be supplied and to be an array including every key in properties"
+        return next((p for v in node.values() if (p := strict_schema_problem(v))), None)
+    if isinstance(node, list):
+        return next((p for v in node if (p := strict_schema_problem(v))), None)
+    return None
+
+
+def reply_problem(value: Any, node: dict[str, Any], root: dict[str, Any]) -> str | None:
+    """Where a reply breaks the schema (types, required and extra keys, enums), or None."""
+    if "$ref" in node:
+        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    kind = node.get("type")
+    if "enum" in node and value not in node["enum"]:
+        return f"{value!r} is not one of {node['enum']}"
+    if kind == "object":
+        wanted = sorted(node.get("properties", {}))
+        if not isinstance(value, dict) or sorted(value) != wanted:
+            return f"{value!r} does not have exactly the keys {wanted}"
+        return next((p for k, v in value.items() if (p := reply_problem(v, node["properties"][k], root))), None)
+    if kind == "array":
+        if not isinstance(value, list):
+            return f"{value!r} is not an array"
+        return next((p for v in value if (p := reply_problem(v, node.get("items", {}), root))), None)
+    expected = {"string": str, "integer": int, "boolean": bool, "number": (int, float)}.get(str(kind))
+    return f"{value!r} is not of type {kind}" if expected and not isinstance(value, expected) else None
+
+
 # --- the default brain: a deterministic "model" that follows the task's JSON shape ------------
 
 KEYWORD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -577,8 +620,22 @@ def categorize_by_keywords(request: ChatRequest) -> dict[str, Any]:
             if hit:
                 slug, reason = hit[0], f"mentions '{hit[1]}'"
                 break
-        items.append({"id": paper.arxiv_id, "slug": slug, "relevance": 7, "reason": reason})
+        items.append(
+            {
+                "id": paper.arxiv_id,
+                "slug": slug,
+                "relevance": 7,
+                "reason": reason,
+                "notability": notability_by_numbers(paper),
+                "tldr": " ".join((_sentences(paper.abstract) or [paper.title])[0].split()[:30]),
+            }
+        )
     return {"items": items}
+
+
+def notability_by_numbers(paper: PaperData) -> int:
+    """The default brain's notability: 4, plus one per number the abstract snippet quotes (at most 10)."""
+    return min(4 + len(re.findall(r"\d+(?:\.\d+)?", paper.abstract)), 10)
 
 
 def _sentences(text: str) -> list[str]:

@@ -19,8 +19,10 @@ from digestbot.summarizer.chart import render_chart
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest, Paper, PaperSummary
 from digestbot.summarizer.pipeline import Progress, build_digest
+from digestbot.summarizer.ranking import RecentPaper
 from digestbot.summarizer.sources.base import PaperSource
 from digestbot.summarizer.taxonomy import Taxonomy
+from digestbot.summarizer.trends import TREND_DAYS, CategoryTrend, daily_means, moved_categories
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 # paced request (3 s apart, shared by everything) per command, so the answer is trusted this long.
 LATEST_TTL_SECONDS = 600.0
 CHARTS_KEPT = 32
+# Near-duplicates are looked for in the digests of the last 30 days; trends average the last
+# TREND_DAYS announcement days, found within two weeks (arXiv announces five days a week).
+NOVELTY_DAYS = 30
+TREND_WINDOW_DAYS = 14
 
 
 class DigestStore(Protocol):
@@ -36,6 +42,10 @@ class DigestStore(Protocol):
     def load_digest(self, day: dt.date | None, language: str, source: str) -> Digest | None: ...
 
     def save_digest(self, digest: Digest) -> None: ...
+
+    def recent_digests(self, before: dt.date, *, language: str, source: str, days: int) -> list[Digest]:
+        """The digests dated within ``days`` before ``before`` (not that day), newest first."""
+        ...
 
 
 class MemoryDigestStore:
@@ -54,6 +64,15 @@ class MemoryDigestStore:
 
     def save_digest(self, digest: Digest) -> None:
         self._digests[(digest.date, digest.language, digest.source)] = digest
+
+    def recent_digests(self, before: dt.date, *, language: str, source: str, days: int) -> list[Digest]:
+        first = before - dt.timedelta(days=days)
+        found = [
+            digest
+            for (date, lang, src), digest in self._digests.items()
+            if lang == language and src == source and first <= date < before
+        ]
+        return sorted(found, key=lambda d: d.date, reverse=True)
 
 
 def _quiet(_: str) -> None:
@@ -103,17 +122,38 @@ class DigestService:
             if cached := self.store.load_digest(listing.date, language, self.source.name):
                 return cached
             progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
+            recent = await asyncio.to_thread(self._recent_papers, listing.date, language)
             digest = await build_digest(
                 listing,
                 taxonomy=self.taxonomy,
                 categorizer=self.categorizer,
                 summarizer=self.summarizer,
                 language=language,
+                recent=recent,
                 progress=progress,
             )
             self.store.save_digest(digest)
             log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
             return digest
+
+    def _recent_papers(self, day: dt.date, language: str) -> list[RecentPaper]:
+        """The papers of the last 30 days' digests, for the novelty signal of the ranking."""
+        digests = self.store.recent_digests(day, language=language, source=self.source.name, days=NOVELTY_DAYS)
+        return [RecentPaper(p.arxiv_id, p.title, p.abstract) for digest in digests for p in digest.papers]
+
+    def history_means(self, digest: Digest) -> dict[str, float]:
+        """Papers a day per category (by name) over the last announcement days before the
+        digest's; empty when nothing is stored yet, and the chart then shows today alone."""
+        stored = self.store.recent_digests(
+            digest.date, language=digest.language, source=digest.source, days=TREND_WINDOW_DAYS
+        )
+        means = daily_means([d.counts for d in stored[:TREND_DAYS]])
+        # Only the digest's own categories: a channel's filtered view compares shares among them.
+        return {name: mean for name, mean in means.items() if name in digest.counts}
+
+    def trends(self, digest: Digest) -> list[CategoryTrend]:
+        """Categories whose share of the day moved a lot against the last announcement days."""
+        return moved_categories(digest.counts, self.history_means(digest))
 
     def _recent_latest(self, language: str) -> dt.date | None:
         """The latest announcement's date if learned recently; ``None`` means "ask the source"."""
@@ -133,7 +173,8 @@ class DigestService:
         if key in self._charts:
             self._charts.move_to_end(key)
         else:
-            self._charts[key] = render_chart(digest.counts, day=digest.date)
+            means = self.history_means(digest)
+            self._charts[key] = render_chart(digest.counts, day=digest.date, language=digest.language, means=means)
             if len(self._charts) > CHARTS_KEPT:
                 self._charts.popitem(last=False)
         return self._charts[key]

@@ -436,6 +436,9 @@ class IndexingDigestStore:
     def load_digest(self, day: dt.date | None, language: str, source: str) -> Digest | None:
         return self.inner.load_digest(day, language, source)
 
+    def recent_digests(self, before: dt.date, *, language: str, source: str, days: int) -> list[Digest]:
+        return self.inner.recent_digests(before, language=language, source=source, days=days)
+
     def save_digest(self, digest: Digest) -> None:
         self.inner.save_digest(digest)
         self.index.index_digest(digest)

@@ -22,8 +22,9 @@ from digestbot.summarizer.models import (
 
 
 class Categorizer(Protocol):
-    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
-        """Exactly one assignment per paper, in input order."""
+    async def categorize(self, papers: Sequence[Paper], *, language: str = "en") -> list[CategoryAssignment]:
+        """Exactly one assignment per paper, in input order; ``language`` is the digest's, for
+        any text a back end writes along (the LLM's one-line TL;DRs)."""
         ...
 
 

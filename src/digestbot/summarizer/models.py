@@ -78,6 +78,10 @@ class CategoryAssignment(BaseModel):
     slug: str
     score: float = 0.0
     reason: str = ""
+    # What a model answered in the same call, when one categorized the paper: how notable it is
+    # (1-10, blended into the paper's rank) and a one-sentence TL;DR in the digest's language.
+    notability: int | None = Field(default=None, ge=1, le=10)
+    tldr: str = ""
 
 
 class KeyFact(BaseModel):

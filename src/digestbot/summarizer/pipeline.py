@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.llm.notes import categorized_offline_note
 from digestbot.summarizer.models import Backend, CategoryAssignment, CategorySection, Digest, Paper
+from digestbot.summarizer.ranking import RecentPaper, rank_papers
 from digestbot.summarizer.sources.base import Listing
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -45,12 +47,14 @@ async def build_digest(
     summarizer: Summarizer,
     language: str,
     only: Sequence[str] | None = None,
+    recent: Iterable[RecentPaper] = (),
     progress: Progress = _silent,
 ) -> Digest:
-    """Build one day's digest; ``only`` restricts it to some category slugs (a channel filter)."""
+    """Build one day's digest; ``only`` restricts it to some category slugs (a channel filter);
+    ``recent`` is the papers of the last weeks' digests, so that near-duplicates rank lower."""
     papers = listing.papers
     progress(f"Categorizing {len(papers)} papers…")
-    assignments = await categorizer.categorize(papers)
+    assignments = await categorizer.categorize(papers, language=language)
     groups = group_by_category(papers, assignments, taxonomy)
     wanted = [slug for slug in taxonomy.slugs if groups[slug] and (only is None or slug in only)]
     progress(f"Summarizing {len(wanted)} categories…")
@@ -63,6 +67,7 @@ async def build_digest(
         return CategorySection(category=category, papers=groups[slug], summary=summary)
 
     sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
+    ranks = await run_cpu_bound(rank_papers, papers, assignments=assignments, recent=recent)
     # A digest whose every section fell back to the offline back end must not claim a model wrote it.
     written_by_model = any(s.summary.backend is Backend.LLM for s in sections)
     return Digest(
@@ -73,4 +78,6 @@ async def build_digest(
         source=listing.source,
         notes=[*listing.notes, *categorized_offline_note(assignments, language)],
         assignments=list(assignments),
+        tldrs={a.arxiv_id: a.tldr for a in assignments if a.tldr},
+        ranks=ranks,
     )

@@ -30,6 +30,22 @@ class SqlDigestStore:
             payload = session.scalars(query.limit(1)).first()
         return Digest.model_validate_json(payload) if payload is not None else None
 
+    def recent_digests(self, before: dt.date, *, language: str, source: str, days: int) -> list[Digest]:
+        """The digests dated within ``days`` before ``before`` (not that day), newest first."""
+        query = (
+            select(DigestRow.payload)
+            .where(
+                DigestRow.language == language,
+                DigestRow.source == source,
+                DigestRow.digest_date < before,
+                DigestRow.digest_date >= before - dt.timedelta(days=days),
+            )
+            .order_by(DigestRow.digest_date.desc())
+        )
+        with self._sessions() as session:
+            payloads = list(session.scalars(query))
+        return [Digest.model_validate_json(payload) for payload in payloads]
+
     def save_digest(self, digest: Digest) -> None:
         """Insert or replace (a later build, e.g. an LLM upgrade of an offline digest, wins)."""
         values = {

@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 
 from digestbot.summarizer.backends import Categorizer
 from digestbot.summarizer.llm.gateway import BudgetExceeded, LlmError, LlmGateway
+from digestbot.summarizer.llm.grounding import allowed_numbers, number_key, paper_texts
 from digestbot.summarizer.llm.notes import OFFLINE_FALLBACK
 from digestbot.summarizer.llm.prompts import Prompt, categorize_prompt
 from digestbot.summarizer.llm.schemas import CategorizationBatch, strict_json_schema
 from digestbot.summarizer.models import CategoryAssignment, Paper
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer
 from digestbot.summarizer.taxonomy import Taxonomy
+from digestbot.summarizer.text import numbers_in
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +58,17 @@ class LlmCategorizer:
         """Deterministic batches (input order), so a rebuilt day hits the cache call for call."""
         return [papers[i : i + self.batch_size] for i in range(0, len(papers), self.batch_size)]
 
-    def prompt(self, papers: Sequence[Paper]) -> Prompt:
-        return categorize_prompt(self.taxonomy, papers, snippet_chars=self.snippet_chars)
+    def prompt(self, papers: Sequence[Paper], *, language: str = "en") -> Prompt:
+        return categorize_prompt(self.taxonomy, papers, snippet_chars=self.snippet_chars, language=language)
 
-    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
-        """Exactly one assignment per paper, in input order."""
+    async def categorize(self, papers: Sequence[Paper], *, language: str = "en") -> list[CategoryAssignment]:
+        """Exactly one assignment per paper, in input order; the same call rates each paper's
+        notability and writes its TL;DR in ``language``, so ranking costs no extra call."""
         done = 0
 
         async def run(batch: Sequence[Paper]) -> dict[str, CategoryAssignment]:
             nonlocal done
-            result = await self._batch(batch)
+            result = await self._batch(batch, language)
             done += len(batch)
             if self._progress and (done == len(papers) or done // PROGRESS_STEP > (done - len(batch)) // PROGRESS_STEP):
                 self._progress(f"  categorized {done}/{len(papers)} papers")
@@ -75,12 +78,12 @@ class LlmCategorizer:
         by_id = {arxiv_id: a for result in results for arxiv_id, a in result.items()}
         return [by_id[paper.arxiv_id] for paper in papers]
 
-    async def _batch(self, papers: Sequence[Paper]) -> dict[str, CategoryAssignment]:
-        resolved, failure = await self._ask(papers)
+    async def _batch(self, papers: Sequence[Paper], language: str) -> dict[str, CategoryAssignment]:
+        resolved, failure = await self._ask(papers, language)
         missing = [p for p in papers if p.arxiv_id not in resolved]
         if missing and failure is None:
             log.info("categorizer: %d of %d papers unresolved; asking again for just those", len(missing), len(papers))
-            retried, failure = await self._ask(missing)
+            retried, failure = await self._ask(missing, language)
             resolved.update(retried)
             missing = [p for p in missing if p.arxiv_id not in resolved]
         if missing:
@@ -92,23 +95,38 @@ class LlmCategorizer:
                 )
         return resolved
 
-    async def _ask(self, papers: Sequence[Paper]) -> tuple[dict[str, CategoryAssignment], str | None]:
+    async def _ask(self, papers: Sequence[Paper], language: str) -> tuple[dict[str, CategoryAssignment], str | None]:
         """The valid assignments of one call, and why the call failed (``None`` if it did not)."""
         try:
-            prompt = self.prompt(papers)
+            prompt = self.prompt(papers, language=language)
             reply = await self.gateway.complete(prompt, CategorizationBatch, stage=STAGE, schema=self._schema)
         except BudgetExceeded:
             return {}, "daily LLM budget spent"
         except LlmError as error:
             return {}, str(error)
-        wanted = {p.arxiv_id for p in papers}
+        wanted = {p.arxiv_id: p for p in papers}
         counts = Counter(item.id for item in reply.items)
         slugs = set(self.taxonomy.slugs)
         valid = [i for i in reply.items if i.id in wanted and counts[i.id] == 1 and i.slug in slugs]
         assignments = [
-            CategoryAssignment(arxiv_id=i.id, slug=i.slug, score=float(i.relevance), reason=i.reason) for i in valid
+            CategoryAssignment(
+                arxiv_id=i.id,
+                slug=i.slug,
+                score=float(i.relevance),
+                reason=i.reason,
+                notability=i.notability,
+                tldr=_grounded(i.tldr, wanted[i.id]),
+            )
+            for i in valid
         ]
         return {a.arxiv_id: a for a in assignments}, None
+
+
+def _grounded(tldr: str, paper: Paper) -> str:
+    """The TL;DR if every number it quotes is in the paper's title or abstract, else nothing: a
+    rewrite would cost a call the budget has no room for, and the reader still gets the paper."""
+    allowed = allowed_numbers(paper_texts([paper]))
+    return tldr if all(number_key(n) in allowed for n in numbers_in(tldr)) else ""
 
 
 def _schema_for(taxonomy: Taxonomy) -> dict[str, object]:

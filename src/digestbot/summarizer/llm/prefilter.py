@@ -58,15 +58,15 @@ class PrefilteredCategorizer:
         self.wanted = wanted
         self.confidence = confidence
 
-    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
+    async def categorize(self, papers: Sequence[Paper], *, language: str = "en") -> list[CategoryAssignment]:
         wanted = self.wanted()
         if wanted is None:
-            return await self.inner.categorize(papers)
+            return await self.inner.categorize(papers, language=language)
         settled: dict[str, CategoryAssignment] = {}
         for paper in papers:
             guess = self.offline.assign(paper)
             if guess.slug not in wanted and guess.score >= self.confidence:
                 settled[paper.arxiv_id] = guess.model_copy(update={"reason": f"pre-filter (offline): {guess.reason}"})
         asked = [p for p in papers if p.arxiv_id not in settled]
-        answered = {a.arxiv_id: a for a in await self.inner.categorize(asked)} if asked else {}
+        answered = {a.arxiv_id: a for a in await self.inner.categorize(asked, language=language)} if asked else {}
         return [settled.get(p.arxiv_id) or answered[p.arxiv_id] for p in papers]

@@ -27,7 +27,7 @@ from digestbot.summarizer.models import Category, Paper, Passage
 from digestbot.summarizer.taxonomy import Taxonomy
 from digestbot.summarizer.text import normalize_whitespace
 
-CATEGORIZE_VERSION = "categorize/1"
+CATEGORIZE_VERSION = "categorize/2"
 CATEGORY_VERSION = "category/1"
 CHUNK_VERSION = "category-map/1"
 REDUCE_VERSION = "category-reduce/1"
@@ -130,7 +130,11 @@ example an application domain) takes the paper when it applies. If no category f
 fallback category (fallback="yes").
 For each paper return: "id" exactly as given; "slug" of its category; "relevance" from 1 to 10 \
 (how squarely the paper belongs there: 10 = a textbook example, 1 = a forced choice); "reason", \
-one line of at most 15 English words naming the evidence.
+one line of at most 15 English words naming the evidence; "notability" from 1 to 10 (how much a \
+researcher in the field should read it today: 10 = a result many will cite, 5 = solid but \
+incremental, 1 = of narrow interest), judged from the paper's own claims and evidence, never \
+from its authors; "tldr", one sentence of at most 30 words saying what the paper does and its \
+main result.
 Return every given id exactly once, in the given order; never invent ids."""
 
 _CATEGORY_TASK = """\
@@ -198,10 +202,15 @@ def _write_in(language: str) -> str:
     )
 
 
-def categorize_prompt(taxonomy: Taxonomy, papers: Sequence[Paper], *, snippet_chars: int) -> Prompt:
+def categorize_prompt(
+    taxonomy: Taxonomy, papers: Sequence[Paper], *, snippet_chars: int, language: str = "en"
+) -> Prompt:
+    """The taxonomy precedes the language so that digests in several languages share the longest
+    cacheable prefix; only "tldr" is written in the digest's language."""
     categories = "\n".join(_category_tag(c, fallback=c.slug == taxonomy.fallback_slug) for c in taxonomy.categories)
     user = f"Papers ({len(papers)}):\n" + "\n".join(paper_block(p, abstract_chars=snippet_chars) for p in papers)
-    return Prompt(CATEGORIZE_VERSION, _system(_CATEGORIZE_TASK, "Taxonomy:\n" + categories), user)
+    tldr_language = f'Write "tldr" in {language_name(language)}; "reason" stays in English.'
+    return Prompt(CATEGORIZE_VERSION, _system(_CATEGORIZE_TASK, "Taxonomy:\n" + categories, tldr_language), user)
 
 
 def _category_tag(category: Category, *, fallback: bool) -> str:

@@ -19,13 +19,18 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+TLDR_CHARS = 300
+
+
 class PaperCategory(_Wire):
     id: str
     slug: str
     relevance: int = Field(json_schema_extra={"minimum": 1, "maximum": 10})
     reason: str
+    notability: int = Field(json_schema_extra={"minimum": 1, "maximum": 10})
+    tldr: str
 
-    @field_validator("relevance")
+    @field_validator("relevance", "notability")
     @classmethod
     def _clamp(cls, value: int) -> int:
         return min(max(value, 1), 10)
@@ -34,6 +39,13 @@ class PaperCategory(_Wire):
     @classmethod
     def _one_line(cls, value: str) -> str:
         return " ".join(value.split())[:200]
+
+    @field_validator("tldr")
+    @classmethod
+    def _one_sentence(cls, value: str) -> str:
+        """One line; an overlong answer is cut at a word rather than dropped."""
+        flat = " ".join(value.split())
+        return flat if len(flat) <= TLDR_CHARS else flat[:TLDR_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 class CategorizationBatch(_Wire):

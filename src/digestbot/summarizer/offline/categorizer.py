@@ -201,9 +201,10 @@ class OfflineCategorizer:
         }
         self._matcher = _KeywordMatcher(_collect_keywords(taxonomy))
 
-    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
-        """One assignment per paper, in input order; run in a worker thread because a day's
-        papers take ~0.1 s of CPU, which would stall a chat adapter's 3-second acks (see cpu.py)."""
+    async def categorize(self, papers: Sequence[Paper], *, language: str = "en") -> list[CategoryAssignment]:
+        """One assignment per paper, in input order (``language`` is unused: it writes no text);
+        run in a worker thread because a day's papers take ~0.1 s of CPU, which would stall a
+        chat adapter's 3-second acks (see cpu.py)."""
         return await run_cpu_bound(lambda: [self.assign(paper) for paper in papers])
 
     def assign(self, paper: Paper) -> CategoryAssignment:
