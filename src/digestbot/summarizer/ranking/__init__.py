@@ -27,7 +27,7 @@ WORKSHOP = 0.75
 DUPLICATE = -2.0
 NOTABILITY_PER_POINT = 0.5
 NOTABILITY_MIDDLE = 5
-INTEREST = 3.0
+INTEREST = 4.0
 MORE_INTERESTS = 0.5
 
 
@@ -95,5 +95,6 @@ def ranked_for(digest: Digest, interests: Sequence[str] = ()) -> list[PaperRank]
                 score=round(rank.score + boost, 2),
                 reasons=[*(f"matches interest: {phrase}" for phrase in matched), *rank.reasons],
             )
-        reranked.append(rank)
-    return sorted(reranked, key=lambda rank: -rank.score)
+        reranked.append((len(matched), rank))
+    # On a tie, the paper the channel asked for comes first.
+    return [rank for _, rank in sorted(reranked, key=lambda item: (-item[1].score, -item[0]))]

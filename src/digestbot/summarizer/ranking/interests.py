@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from digestbot.summarizer.models import Paper
 from digestbot.summarizer.stemming import stems
@@ -35,8 +36,10 @@ def parse_interests(text: str) -> tuple[str, ...]:
     return unique
 
 
+@lru_cache(maxsize=4096)
 def _stemmed(text: str) -> str:
-    """The text as space-separated stems, padded so that a phrase matches whole words only."""
+    """The text as space-separated stems, padded so that a phrase matches whole words only;
+    cached, because every channel's post re-ranks the same day's papers."""
     return " " + " ".join(stems(_TOKEN.findall(text.lower()))) + " "
 
 
