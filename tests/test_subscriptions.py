@@ -185,7 +185,7 @@ async def test_subscribe_settings_unsubscribe_in_chat(tmp_path: Path) -> None:
     reply = await handler.handle(parse_command("subscribe 09:00 Asia/Seoul llm cv lang:ko", taxonomy), admin)
     assert isinstance(reply, TextReply) and not reply.ephemeral
     assert reply.text == (
-        "Subscribed: this channel gets the digest at 09:00 Asia/Seoul, Mon–Fri, llm, cv, language ko. "
+        "Subscribed: this channel gets the digest at 09:00 Asia/Seoul, Mon–Fri, llm, cv, language ko, brief post. "
         "Next post: Tue 2026-06-30 09:00 (00:00 UTC)."
     )
     update = await handler.handle(parse_command("subscribe 07:45", taxonomy), admin)
@@ -249,7 +249,9 @@ def test_subscriptions_cli(tmp_path: Path) -> None:
         ],
     )
     assert added.exit_code == 0, added.output
-    assert added.stdout.startswith("slack:C0123: 09:00 Asia/Seoul, Mon–Fri, llm, cv, language ko. Next post: ")
+    assert added.stdout.startswith(
+        "slack:C0123: 09:00 Asia/Seoul, Mon–Fri, llm, cv, language ko, brief post. Next post: "
+    )
     assert "(00:00 UTC)" in added.stdout
     listed = runner.invoke(cli(), ["subscriptions", "list"])
     assert listed.exit_code == 0 and listed.stdout.startswith("slack:C0123 ")

@@ -61,6 +61,7 @@ def post(
                 day=day or bot.scheduler.edition(bot.scheduler.clock()),
                 language=lang or (subscription.language if subscription else settings.digest_language),
                 categories=subscription.categories if subscription else (),
+                interests=subscription.interests if subscription else (),
             )
         finally:
             close = getattr(transport, "close", None)
@@ -142,6 +143,16 @@ def add_subscription(
         str | None, typer.Option("--categories", "-c", help="Category slugs, comma-separated (default: all).")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="e.g. en or ko. [default: DIGEST_LANGUAGE]")] = None,
+    detail: Annotated[
+        str | None, typer.Option("--detail", help="brief (top picks, compact lists; the default) or full.")
+    ] = None,
+    interests: Annotated[
+        str | None,
+        typer.Option(
+            "--interests",
+            help='Phrases raising papers into the top picks, e.g. "speech recognition, RAG"; "" clears.',
+        ),
+    ] = None,
 ) -> None:
     """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
 
@@ -154,7 +165,16 @@ def add_subscription(
             known = ", ".join(sorted(PLATFORMS))
             raise SubscriptionError(f"Unknown platform '{platform}' in {channel}; use one of: {known}.")
         service = _subscription_service()
-        subscription = service.add(channel, time=time, timezone=tz, days=days, categories=categories, language=lang)
+        subscription = service.add(
+            channel,
+            time=time,
+            timezone=tz,
+            days=days,
+            categories=categories,
+            language=lang,
+            detail=detail,
+            interests=interests,
+        )
         typer.echo(f"{subscription.channel_key}: {service.summary(subscription)}")
 
     _guarded(add)

@@ -12,11 +12,15 @@ import re
 from dataclasses import dataclass, field
 
 from digestbot.bot.config import parse_time_of_day, parse_timezone
+from digestbot.summarizer.ranking import parse_interests
 from digestbot.summarizer.taxonomy import Taxonomy
 
 MAX_QUERY_CHARS = 300
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SAFE_ECHO = re.compile(r"[^\w .,:/+\-]")
+# How much of each paper a channel's daily post shows: top picks and compact lists, or every entry.
+DETAIL_LEVELS = ("brief", "full")
+CLEAR_INTERESTS = {"none", "clear", "-"}
 
 
 class CommandError(ValueError):
@@ -63,12 +67,21 @@ class HelpCommand:
 
 @dataclass(frozen=True)
 class SubscribeCommand:
-    """``/digest subscribe [HH:MM] [timezone] [categories…] [lang:xx]``; unset parts keep defaults."""
+    """``/digest subscribe [HH:MM] [timezone] [categories…] [lang:xx] [detail:brief|full]``;
+    unset parts keep defaults."""
 
     time: dt.time | None = None
     timezone: str | None = None
     categories: tuple[str, ...] = field(default_factory=tuple)
     language: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class InterestsCommand:
+    """``/digest interests <phrases, comma-separated>`` (``none`` clears; no phrases: show them)."""
+
+    phrases: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,20 @@ Command = (
     | SubscribeCommand
     | UnsubscribeCommand
     | SettingsCommand
+    | InterestsCommand
 )
 
 # Commands that change a channel's configuration; adapters check the member's rights first.
-ADMIN_COMMANDS = (SubscribeCommand, UnsubscribeCommand)
+ADMIN_COMMANDS = (SubscribeCommand, UnsubscribeCommand, InterestsCommand)
+
+
+def changes_channel(command: Command) -> bool:
+    """Whether ``command`` changes the channel's configuration (``/digest interests`` with no
+    phrases only shows them, which every member may)."""
+    if isinstance(command, InterestsCommand) and command.phrases is None:
+        return False
+    return isinstance(command, ADMIN_COMMANDS)
+
 
 HELP_TEXT = """\
 Paper Digest Bot — today's new AI papers from arXiv, by category.
@@ -105,8 +128,10 @@ Paper Digest Bot — today's new AI papers from arXiv, by category.
 /digest ask <id> <question>     a question about one paper
 /digest search <words>          search every stored digest
 /digest categories              the categories and what belongs in each
-/digest subscribe [HH:MM] [timezone] [categories…] [lang:xx]
+/digest subscribe [HH:MM] [timezone] [categories…] [lang:xx] [detail:brief|full]
                                 post the digest in this channel every announcement day
+/digest interests <phrases>     raise papers on these topics into the top picks,
+                                e.g. /digest interests speech recognition, speculative decoding
 /digest unsubscribe             stop the daily post here
 /digest settings                this channel's subscription
 /digest help                    this text
@@ -125,6 +150,25 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise CommandError(f"'{echo(text)}' is not a date; use YYYY-MM-DD, e.g. 2026-06-26.") from error
+
+
+def parse_detail(text: str) -> str:
+    """``brief`` or ``full``: how much of the digest a channel's daily post shows."""
+    detail = text.strip().lower()
+    if detail not in DETAIL_LEVELS:
+        raise CommandError(f"'{echo(text)}' is not a detail level; use detail:brief (the default) or detail:full.")
+    return detail
+
+
+def _parse_interests(remainder: str) -> InterestsCommand:
+    if not remainder:
+        return InterestsCommand()
+    if remainder.lower() in CLEAR_INTERESTS:
+        return InterestsCommand(phrases=())
+    try:
+        return InterestsCommand(phrases=parse_interests(_bounded(remainder, "list of interests")))
+    except ValueError as error:
+        raise CommandError(f"Cannot set interests: {error}") from None
 
 
 def parse_command(text: str, taxonomy: Taxonomy) -> Command:
@@ -152,6 +196,8 @@ def parse_command(text: str, taxonomy: Taxonomy) -> Command:
         return UnsubscribeCommand()
     if verb == "settings":
         return SettingsCommand()
+    if verb in {"interests", "interest"}:
+        return _parse_interests(remainder)
     return _parse_digest(words, taxonomy)
 
 
@@ -194,6 +240,7 @@ def _parse_subscribe(words: list[str], taxonomy: Taxonomy) -> SubscribeCommand:
     time: dt.time | None = None
     zone: str | None = None
     language: str | None = None
+    detail: str | None = None
     categories: list[str] = []
     for word in words:
         if ":" in word and word[0].isdigit():
@@ -205,6 +252,8 @@ def _parse_subscribe(words: list[str], taxonomy: Taxonomy) -> SubscribeCommand:
             language = word.split(":", 1)[1].lower()
             if not re.fullmatch(r"[a-z]{2,3}", language):
                 raise CommandError(f"'{echo(word)}' is not a language; use e.g. lang:en or lang:ko.")
+        elif word.lower().startswith("detail:"):
+            detail = parse_detail(word.split(":", 1)[1])
         elif "/" in word or word.upper() == "UTC":
             try:
                 zone = parse_timezone(word).key
@@ -212,4 +261,4 @@ def _parse_subscribe(words: list[str], taxonomy: Taxonomy) -> SubscribeCommand:
                 raise CommandError(str(error)) from None
         else:
             categories.append(resolve_category(word, taxonomy))
-    return SubscribeCommand(time=time, timezone=zone, categories=tuple(categories), language=language)
+    return SubscribeCommand(time=time, timezone=zone, categories=tuple(categories), language=language, detail=detail)

@@ -54,7 +54,9 @@ from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, Transp
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, SqlDeliveries
 from digestbot.bot.subscriptions import SubscriptionStore
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest
+from digestbot.summarizer.ranking import ranked_for
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +193,10 @@ class DeliveryService:
         language: str,
         categories: tuple[str, ...] = (),
         note: str | None = None,
+        interests: tuple[str, ...] = (),
     ) -> DeliveryResult:
-        """Post ``day``'s digest (``None``: the source's latest) unless it already was.
+        """Post ``day``'s digest (``None``: the source's latest) unless it already was; the
+        channel's ``interests`` re-rank its papers (one digest serves every channel).
 
         Source errors (no announcement, arXiv down) propagate before any intent is recorded.
         """
@@ -229,6 +233,9 @@ class DeliveryService:
             current = await asyncio.to_thread(self.deliveries.find, platform, channel_id, digest.date)
             outcome = Outcome.ALREADY_POSTED if current and current.status == "done" else Outcome.BUSY
             return DeliveryResult(outcome, row.channel_key, digest.date)
+        if interests:
+            ranks = await run_cpu_bound(ranked_for, digest, interests)
+            digest = digest.model_copy(update={"ranks": ranks})
         return await self._send_all(claimed, digest, transport)
 
     @staticmethod

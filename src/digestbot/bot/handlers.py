@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 from digestbot.bot.commands import (
-    ADMIN_COMMANDS,
     HELP_TEXT,
     AskCommand,
     CategoriesCommand,
@@ -19,11 +18,13 @@ from digestbot.bot.commands import (
     CommandError,
     DigestCommand,
     HelpCommand,
+    InterestsCommand,
     PaperCommand,
     SearchCommand,
     SettingsCommand,
     SubscribeCommand,
     UnsubscribeCommand,
+    changes_channel,
     echo,
 )
 from digestbot.bot.digests import DigestService
@@ -84,7 +85,7 @@ class CommandHandler:
 
     async def handle(self, command: Command, conversation: Conversation) -> Reply:
         """Every expected failure becomes a one-line, ephemeral reply; nothing is raised."""
-        if isinstance(command, ADMIN_COMMANDS) and not conversation.can_manage_channel:
+        if changes_channel(command) and not conversation.can_manage_channel:
             return TextReply("Only members who can manage this channel may change its subscription.", True)
         try:
             return await self._dispatch(command, conversation)
@@ -117,9 +118,11 @@ class CommandHandler:
                 return await self.subscriptions.unsubscribe(conversation)
             case SettingsCommand() if self.subscriptions:
                 return await self.subscriptions.settings(conversation)
+            case InterestsCommand() if self.subscriptions:
+                return await self.subscriptions.interests(command, conversation)
             case AskCommand() | SearchCommand():
                 return TextReply("Questions and search are not enabled in this setup.", ephemeral=True)
-            case SubscribeCommand() | UnsubscribeCommand() | SettingsCommand():
+            case SubscribeCommand() | UnsubscribeCommand() | SettingsCommand() | InterestsCommand():
                 return TextReply("Subscriptions need the long-running bot (`digestbot run`).", ephemeral=True)
         raise CommandError("Unknown command; try /digest help.")
 

@@ -19,7 +19,7 @@ from digestbot.summarizer.models import Digest
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from digestbot.bot.commands import SubscribeCommand
+    from digestbot.bot.commands import InterestsCommand, SubscribeCommand
     from digestbot.bot.handlers import CommandHandler, Conversation
 
 
@@ -116,9 +116,11 @@ class MemoryThreadLinks:
 
 
 class SubscriptionCommands(Protocol):
-    """``/digest subscribe|unsubscribe|settings`` for one channel."""
+    """``/digest subscribe|unsubscribe|settings|interests`` for one channel."""
 
     async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Reply: ...
+
+    async def interests(self, command: InterestsCommand, conversation: Conversation) -> Reply: ...
 
     async def unsubscribe(self, conversation: Conversation) -> Reply: ...
 

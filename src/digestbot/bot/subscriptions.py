@@ -1,4 +1,5 @@
-"""Per-channel subscriptions: when, in which zone, on which days, which categories, which language.
+"""Per-channel subscriptions: when, in which zone, on which days, which categories, which
+language, how detailed a post, and which interests raise papers into the top picks.
 
 A channel is identified by its key ``platform:channel_id`` (``slack:C0123``, ``discord:1234…``).
 
@@ -24,11 +25,12 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from digestbot.bot import local_schedule
-from digestbot.bot.commands import SubscribeCommand, echo, resolve_category
+from digestbot.bot.commands import InterestsCommand, SubscribeCommand, echo, parse_detail, resolve_category
 from digestbot.bot.config import Settings, parse_time_of_day, parse_timezone
 from digestbot.bot.local_schedule import LocalDailyTrigger
 from digestbot.bot.replies import Reply, TextReply
 from digestbot.bot.storage import Clock, utc_now
+from digestbot.summarizer.ranking import parse_interests
 from digestbot.summarizer.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ class Subscription:
     language: str = "en"
     paused: bool = False
     paused_reason: str | None = None
+    detail: str = "brief"
+    interests: tuple[str, ...] = ()
 
     @property
     def channel_key(self) -> str:
@@ -81,9 +85,10 @@ class Subscription:
 
     def describe(self) -> str:
         categories = ", ".join(self.categories) if self.categories else "all categories"
+        interests = f", interests: {', '.join(self.interests)}" if self.interests else ""
         return (
             f"{self.time:%H:%M} {self.timezone}, {format_weekdays(self.weekdays)}, {categories}, "
-            f"language {self.language}"
+            f"language {self.language}, {self.detail} post{interests}"
         )
 
 
@@ -247,6 +252,7 @@ class SubscriptionService:
             timezone=command.timezone or base.timezone,
             categories=command.categories or base.categories,
             language=command.language or base.language,
+            detail=command.detail or base.detail,
             paused=False,
             paused_reason=None,
         )
@@ -254,6 +260,30 @@ class SubscriptionService:
         self._changed(subscription.channel_key)
         verb = "Updated" if current else "Subscribed"
         return TextReply(f"{verb}: this channel gets the digest at {self.summary(subscription)}")
+
+    async def interests(self, command: InterestsCommand, conversation: Conversation) -> Reply:
+        """Set (or, with no phrases, show) the interests that raise papers into the top picks."""
+        current = self.store.get(conversation.platform, conversation.channel_id)
+        if current is None:
+            return TextReply(
+                "This channel has no daily digest; /digest subscribe starts one, then /digest interests "
+                "<phrases> sets its interests.",
+                ephemeral=True,
+            )
+        if command.phrases is None:
+            shown = ", ".join(current.interests) or "none"
+            return TextReply(
+                f"Interests: {shown}. Set them with /digest interests <phrases, comma-separated>; "
+                "/digest interests none clears them.",
+                ephemeral=True,
+            )
+        self.store.save(replace(current, interests=command.phrases), origin="chat")
+        self._changed(current.channel_key)
+        if not command.phrases:
+            return TextReply("Interests cleared: the top picks follow the day's ranking alone.")
+        return TextReply(
+            f"Interests set: {', '.join(command.phrases)}. Matching papers rise into the top picks and are marked."
+        )
 
     async def unsubscribe(self, conversation: Conversation) -> Reply:
         if not self.store.deactivate(conversation.platform, conversation.channel_id):
@@ -289,6 +319,8 @@ class SubscriptionService:
         days: str | None = None,
         categories: str | None = None,
         language: str | None = None,
+        detail: str | None = None,
+        interests: str | None = None,
     ) -> Subscription:
         """Create or update a channel's subscription; every value is validated with a clear message."""
         platform, channel_id = parse_channel_key(key)
@@ -307,6 +339,8 @@ class SubscriptionService:
             weekdays=parse_weekdays(days) if days else base.weekdays,
             categories=self._categories(categories) if categories is not None else base.categories,
             language=parse_language(language) if language else base.language,
+            detail=_parsed(parse_detail, detail) if detail else base.detail,
+            interests=_parsed(parse_interests, interests) if interests is not None else base.interests,
             paused=False,
             paused_reason=None,
         )

@@ -22,6 +22,8 @@ def _to_subscription(row: SubscriptionRow) -> Subscription:
         weekdays=tuple(WEEKDAYS.index(day) for day in row.weekdays.split(",") if day),
         categories=tuple(slug for slug in row.categories.split(",") if slug),
         language=row.language,
+        detail=row.detail,
+        interests=tuple(phrase for phrase in row.interests.split("\n") if phrase),
         paused=row.paused,
         paused_reason=row.paused_reason,
     )
@@ -57,6 +59,8 @@ class SqlSubscriptionStore:
             row.weekdays = ",".join(WEEKDAYS[day] for day in subscription.weekdays)
             row.categories = ",".join(subscription.categories)
             row.language = subscription.language
+            row.detail = subscription.detail
+            row.interests = "\n".join(subscription.interests)
             row.active = True
             row.paused = subscription.paused
             row.paused_reason = subscription.paused_reason

@@ -67,6 +67,9 @@ class SubscriptionRow(Base):
     weekdays: Mapped[str] = mapped_column(String(32))
     categories: Mapped[str] = mapped_column(String(512), default="")
     language: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(8), default="brief", server_default="brief")
+    # Interest phrases, one a line (a phrase never holds a newline or a comma).
+    interests: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_reason: Mapped[str | None] = mapped_column(Text)

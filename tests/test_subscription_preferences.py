@@ -1,0 +1,132 @@
+"""A subscription's post detail and interests: grammar, chat, CLI, storage and its migration."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from digestbot.bot.cli import app
+from digestbot.bot.commands import CommandError, InterestsCommand, SubscribeCommand, parse_command
+from digestbot.bot.config import load_settings
+from digestbot.bot.factory import make_digest_service, make_taxonomy
+from digestbot.bot.handlers import CommandHandler, Conversation
+from digestbot.bot.replies import TextReply
+from digestbot.bot.storage.db import create_db_engine, migrate, open_database
+from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
+from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionError, SubscriptionService
+from digestbot.summarizer.taxonomy import Taxonomy
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def taxonomy() -> Taxonomy:
+    return make_taxonomy(load_settings())
+
+
+def service(database_url: str) -> SubscriptionService:
+    settings = load_settings()
+    return SubscriptionService(
+        store=SqlSubscriptionStore(open_database(database_url)),
+        taxonomy=make_taxonomy(settings),
+        defaults=SubscriptionDefaults.from_settings(settings),
+    )
+
+
+def test_the_grammar_reads_detail_and_interests(taxonomy: Taxonomy) -> None:
+    assert parse_command("subscribe 09:00 llm detail:full", taxonomy) == SubscribeCommand(
+        time=parse_command("subscribe 09:00", taxonomy).time, categories=("llm",), detail="full"
+    )
+    assert parse_command("interests speech recognition, speculative decoding", taxonomy) == InterestsCommand(
+        phrases=("speech recognition", "speculative decoding")
+    )
+    assert parse_command("interests", taxonomy) == InterestsCommand()
+    assert parse_command("interests none", taxonomy) == InterestsCommand(phrases=())
+    with pytest.raises(CommandError, match=r"use detail:brief \(the default\) or detail:full"):
+        parse_command("subscribe detail:everything", taxonomy)
+    with pytest.raises(CommandError, match="too many"):
+        parse_command("interests " + ", ".join(f"topic {i}" for i in range(13)), taxonomy)
+
+
+async def test_detail_and_interests_in_chat_are_saved_and_shown_in_settings(tmp_path: Path) -> None:
+    subscriptions = service(f"sqlite:///{tmp_path / 'bot.db'}")
+    handler = CommandHandler(
+        digests=make_digest_service(load_settings(digest_source="sample")), subscriptions=subscriptions
+    )
+    taxonomy = handler.digests.taxonomy
+    admin = Conversation("slack", "C9", "U1", can_manage_channel=True)
+    member = Conversation("slack", "C9", "U2")
+
+    early = await handler.handle(parse_command("interests rag", taxonomy), admin)
+    assert isinstance(early, TextReply) and "no daily digest" in early.text
+    await handler.handle(parse_command("subscribe 09:00 UTC detail:full", taxonomy), admin)
+    refused = await handler.handle(parse_command("interests rag", taxonomy), member)
+    assert isinstance(refused, TextReply) and "manage this channel" in refused.text
+    done = await handler.handle(parse_command("interests speech recognition, speculative decoding", taxonomy), admin)
+    assert isinstance(done, TextReply) and done.text.startswith("Interests set: speech recognition, speculative")
+
+    settings = await handler.handle(parse_command("settings", taxonomy), member)
+    assert isinstance(settings, TextReply)
+    assert "full post, interests: speech recognition, speculative decoding." in settings.text
+    shown = await handler.handle(parse_command("interests", taxonomy), member)
+    assert isinstance(shown, TextReply) and shown.text.startswith("Interests: speech recognition, speculative")
+
+    await handler.handle(parse_command("interests none", taxonomy), admin)
+    stored = subscriptions.store.get("slack", "C9")
+    assert stored is not None and stored.interests == () and stored.detail == "full"
+
+
+def test_the_cli_sets_detail_and_interests_with_clear_errors(tmp_path: Path) -> None:
+    added = runner.invoke(
+        app,
+        ["subscriptions", "add", "slack:C0123", "--detail", "full", "--interests", "speech recognition, RAG"],
+    )
+    assert added.exit_code == 0, added.output
+    assert "full post, interests: speech recognition, RAG." in added.stdout
+
+    bad = runner.invoke(app, ["subscriptions", "add", "slack:C0123", "--detail", "short"])
+    assert bad.exit_code == 1 and "'short' is not a detail level" in bad.stderr
+    long = runner.invoke(app, ["subscriptions", "add", "slack:C0123", "--interests", "x" * 80])
+    assert long.exit_code == 1 and "too long" in long.stderr and "Traceback" not in long.output
+    cleared = runner.invoke(app, ["subscriptions", "add", "slack:C0123", "--interests", ""])
+    assert cleared.exit_code == 0 and "interests" not in cleared.stdout and "full post" in cleared.stdout
+
+
+def test_subscriptions_round_trip_detail_and_interests(database_url: str) -> None:
+    subscriptions = service(database_url)
+    subscriptions.add("discord:42", detail="full", interests="speech recognition, speculative decoding")
+    stored = subscriptions.store.get("discord", "42")
+    assert stored is not None
+    assert (stored.detail, stored.interests) == ("full", ("speech recognition", "speculative decoding"))
+    with pytest.raises(SubscriptionError, match="detail level"):
+        subscriptions.add("discord:42", detail="all")
+
+
+def test_the_migration_gives_existing_subscriptions_the_brief_post_and_no_interests(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("digestbot.bot.storage") / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002_search_index")
+        connection.execute(
+            text(
+                "INSERT INTO subscriptions (platform, channel_id, time_of_day, timezone, weekdays, categories, "
+                "language, active, paused, origin, updated_at) VALUES ('slack', 'C1', '09:00', 'UTC', "
+                "'mon,tue', '', 'en', 1, 0, 'cli', '2026-06-30 00:00:00+00:00')"
+            )
+        )
+
+    migrate(engine)
+
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT detail, interests FROM subscriptions")).one()
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert tuple(row) == ("brief", "")
+    assert version == "0003_subscription_preferences"
