@@ -67,19 +67,31 @@ def digest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the model calls and tokens a build would spend; build nothing.")
     ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also print the top papers, their scores and why they rank there.")
+    ] = False,
+    interests: Annotated[
+        str | None, typer.Option("--interests", help='With --explain: rank for a channel\'s interests, "a, b".')
+    ] = None,
 ) -> None:
     """Build a digest and write digest-YYYY-MM-DD.md and digest-YYYY-MM-DD.png.
 
     The digest is also kept in DATABASE_URL, so a rebuild is free and `digestbot search` finds it."""
     from digestbot.bot.cli_eval import dry_run_report, usage_line
     from digestbot.bot.commands import parse_date, resolve_category
+    from digestbot.bot.explain import explain_ranks
     from digestbot.bot.factory import make_stored_digest_service
     from digestbot.bot.markdown import chart_filename, render_digest
+    from digestbot.summarizer.ranking import parse_interests
 
     settings = load_cli_settings(digest_source=source, digest_language=lang)
 
     async def build() -> None:
         day = parse_date(date) if date else None
+        try:
+            focus = parse_interests(interests or "")
+        except ValueError as error:
+            raise Console.fail(f"--interests: {error}") from None
         if day and day > dt.date.today() + dt.timedelta(days=1):
             raise Console.fail(f"{day.isoformat()} is in the future; arXiv has not announced it yet.")
         service, ledger = make_stored_digest_service(settings, progress=Console.progress)
@@ -100,6 +112,8 @@ def digest(
             Console.progress(usage_line(ledger))
         typer.echo(str(markdown_path))
         typer.echo(str(chart_path))
+        if explain:
+            typer.echo(explain_ranks(result, interests=focus))
 
     run_use_case(build())
 
