@@ -23,7 +23,7 @@ from digestbot.adapters.discord.client import HINT, DiscordAdapter
 from digestbot.adapters.discord.commands import NEEDS_MANAGE_CHANNELS, category_choices
 from digestbot.adapters.discord.invite import SCOPES, invite_url, permissions_value
 from digestbot.adapters.discord.transport import Pace
-from digestbot.bot.commands import SubscribeCommand
+from digestbot.bot.commands import InterestsCommand, SubscribeCommand
 from digestbot.bot.digests import DigestService
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
@@ -101,6 +101,10 @@ class Subscriptions:
     async def settings(self, conversation: Conversation) -> Reply:
         self.calls.append("settings")
         return TextReply("Settings.", ephemeral=True)
+
+    async def interests(self, command: InterestsCommand, conversation: Conversation) -> Reply:
+        self.calls.append(command)
+        return TextReply("Interests.", ephemeral=command.phrases is None)
 
 
 class World:
@@ -480,3 +484,68 @@ def test_the_invite_asks_for_exactly_the_needed_permissions() -> None:
     ours = parse_qs(urlsplit(invite_url(123)).query)
     theirs = parse_qs(urlsplit(discord.utils.oauth_url(123, permissions=expected, scopes=SCOPES)).query)
     assert ours == theirs
+
+
+# --- one subcommand per category, detail and interests ----------------------------------------
+
+
+async def test_a_category_is_a_subcommand_as_users_type_it(world: World) -> None:
+    payload = await world.command("llm")
+
+    [defer] = world.callbacks(payload)
+    assert defer == {"type": 5}
+    [parent] = world.fake.messages_in(CHANNEL)
+    thread_messages = world.fake.messages_in(parent["id"])
+    assert [m["embeds"][0]["title"] for m in thread_messages] == ["LLM (1)"]
+    dated = await world.command("cv", date="2026-06-26")
+    assert world.callbacks(dated) == [{"type": 5}]
+    wrong = await world.command("cv", date="yesterday")
+    assert "is not a date" in world.callbacks(wrong)[0]["data"]["content"]
+
+
+async def test_every_category_is_registered_beside_the_fixed_subcommands(fake: FakeDiscord, world: World) -> None:
+    [sync] = fake.requests_to("PUT", r"/applications/\d+/commands")
+    [digest] = sync.payload
+    names = [option["name"] for option in digest["options"]]
+    assert set(load_taxonomy().slugs) <= set(names) and len(names) <= 25
+    assert {"today", "paper", "search", "ask", "categories", "help", "subscribe", "interests"} <= set(names)
+    payload = await world.command("help")
+    help_text = world.callbacks(payload)[0]["data"]["content"]
+    assert "`/digest <category> [date]` — one category's digest: inference, cv, llm" in help_text
+    assert "`/digest llm [date]`" not in help_text
+
+
+async def test_a_taxonomy_too_big_for_discord_keeps_today_category(fake: FakeDiscord, tmp_path: Path) -> None:
+    big = Taxonomy(
+        categories=tuple(Category(slug=f"topic{i}", name=f"Topic {i}", description="d") for i in range(20)),
+        fallback_slug="topic0",
+    )
+    adapter = DiscordAdapter(
+        services=_services(SlowSource([]), taxonomy=big),
+        token=fake.token,
+        use_api_gateway=True,
+        sync_state_file=tmp_path / "commands.json",
+    )
+    await adapter.login()
+    await adapter.stop()
+
+    [sync] = fake.requests_to("PUT", r"/applications/\d+/commands")
+    names = [option["name"] for option in sync.payload[0]["options"]]
+    assert "today" in names and not any(name.startswith("topic") for name in names)
+    assert fake.commands[None]  # Discord (the fake, as strict) accepted the tree
+
+
+async def test_subscribe_takes_a_detail_and_interests_need_manage_channels_only_to_change(world: World) -> None:
+    manager = MANAGE_CHANNELS | (1 << 11)
+    await world.command("subscribe", detail="full", permissions=manager)
+    shown = await world.command("interests")
+    refused = await world.command("interests", phrases="speech recognition")
+    await world.command("interests", phrases="speech recognition, speculative decoding", permissions=manager)
+
+    assert world.callbacks(refused)[0]["data"]["content"] == NEEDS_MANAGE_CHANNELS
+    assert world.callbacks(shown)[0] == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert world.subscriptions.calls == [
+        SubscribeCommand(detail="full"),
+        InterestsCommand(),
+        InterestsCommand(phrases=("speech recognition", "speculative decoding")),
+    ]

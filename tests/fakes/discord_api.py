@@ -31,7 +31,9 @@ discord.py only parses bodies whose header is that exact string):
   loading original instead of creating a message, as Discord does. Flag 64 = ephemeral
   (kept out of channel history).
 - ``GET|PATCH|DELETE /webhooks/{app}/{token}/messages/{mid|@original}``.
-- ``GET|PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``.
+- ``GET|PUT /applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``;
+  a PUT is checked as Discord does (names, descriptions, at most 25 options or subcommands per
+  level, unique names) and refused with 400 code 50035 otherwise.
 
 Unknown channels answer 404 code 10003; channels added with ``forbidden=True`` answer 403 code
 50001 (Missing Access). Scripted faults: :meth:`FakeDiscord.fail` (any status and body),
@@ -648,6 +650,9 @@ class FakeDiscord:
         return web.Response(status=204)
 
     def _put_commands(self, request: RecordedRequest, guild_id: str | None) -> web.Response:
+        problems = [p for command in request.payload or [] for p in command_problems(command)]
+        if problems:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
         stored = []
         for command in request.payload or []:
             entry = {**command, "id": str(self.snowflake()), "application_id": self.application_id, "version": "1"}
@@ -753,6 +758,30 @@ def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat()
+
+
+_COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+_MAX_OPTIONS = 25
+
+
+def command_problems(command: dict[str, Any], path: str = "") -> list[str]:
+    """What Discord would refuse in a command or option, recursively (empty: valid)."""
+    name = str(command.get("name", ""))
+    where = f"{path}{name}"
+    problems = []
+    if not _COMMAND_NAME.match(name) or name != name.lower():
+        problems.append(f"{where}: name must be 1-32 lower-case letters, digits, - or _")
+    if not 1 <= len(command.get("description", "")) <= 100:
+        problems.append(f"{where}: description must be 1-100 characters")
+    options = command.get("options") or []
+    if len(options) > _MAX_OPTIONS:
+        problems.append(f"{where}: {len(options)} options; at most {_MAX_OPTIONS}")
+    names = [option.get("name") for option in options]
+    if len(names) != len(set(names)):
+        problems.append(f"{where}: option names must be unique")
+    for option in options:
+        problems += command_problems(option, f"{where} ")
+    return problems
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
 Discord cannot run a command group by its bare name, so "today's digest" is ``/digest today``
 (options ``category``, autocompleted from the taxonomy, and ``date``); the other subcommands
 mirror the grammar: ``paper``, ``search``, ``ask``, ``categories``, ``help``, ``subscribe``,
-``unsubscribe``, ``settings``.
+``unsubscribe``, ``settings``, ``interests``. Each taxonomy category is a subcommand too, so users
+type ``/digest llm`` as on Slack — unless the taxonomy has more categories than Discord's 25
+subcommands leave room for; then ``/digest today category:…`` serves them all.
 
 Timing contract: Discord drops an interaction not answered within 3 s. Options are parsed first
 (pure, fast; a mistake is answered at once, privately, with "did you mean"); then the interaction
@@ -19,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import discord
@@ -35,17 +37,20 @@ from digestbot.bot.commands import (
     Command,
     CommandError,
     DigestCommand,
+    InterestsCommand,
     SettingsCommand,
     SubscribeCommand,
     UnsubscribeCommand,
     parse_command,
     parse_date,
+    parse_detail,
     resolve_category,
 )
 from digestbot.bot.config import parse_time_of_day, parse_timezone
 from digestbot.bot.handlers import Conversation
 from digestbot.bot.ports import BotServices
 from digestbot.bot.replies import TextReply
+from digestbot.summarizer.models import Category
 from digestbot.summarizer.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -96,13 +101,16 @@ def zone_choices(current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=z, value=z) for z in zones[: LIMITS.choices]]
 
 
-def help_text(group: app_commands.Group, *, mention_only: bool) -> str:
-    """Generated from the command tree itself, so it can never disagree with it."""
+def help_text(group: app_commands.Group, *, mention_only: bool, categories: Collection[str] = ()) -> str:
+    """Generated from the command tree itself, so it can never disagree with it; the per-category
+    subcommands share one line."""
     lines = ["**Paper Digest Bot** — the day's new AI papers from arXiv, by category.", ""]
     for command in group.commands:
-        if isinstance(command, app_commands.Command):
+        if isinstance(command, app_commands.Command) and command.name not in categories:
             params = " ".join(f"<{p.name}>" if p.required else f"[{p.name}]" for p in command.parameters)
             lines.append(f"`/digest {command.name}{' ' + params if params else ''}` — {command.description}")
+    if categories:
+        lines.append(f"`/digest <category> [date]` — one category's digest: {', '.join(categories)}")
     how = "mention me in its thread, or use `/digest ask` there" if mention_only else "reply in its thread"
     lines += ["", f"Questions about a digest's papers: {how}."]
     return "\n".join(lines)
@@ -116,6 +124,7 @@ class DigestGroup(app_commands.Group):
         self.services = services
         self.replies = replies
         self.mention_only = mention_only
+        self.category_commands = self._add_category_commands()
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -162,7 +171,7 @@ class DigestGroup(app_commands.Group):
 
     @app_commands.command(description="How to use the bot")
     async def help(self, interaction: discord.Interaction) -> None:
-        text = help_text(self, mention_only=self.mention_only)
+        text = help_text(self, mention_only=self.mention_only, categories=self.category_commands)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(description="Post the digest in this channel every announcement day (Manage Channels)")
@@ -171,7 +180,9 @@ class DigestGroup(app_commands.Group):
         timezone="IANA time zone, e.g. Europe/Berlin",
         categories="Only these categories, e.g. llm cv",
         language="Summary language, e.g. en or ko",
+        detail="brief: top picks and compact lists (default); full: every paper's entry",
     )
+    @app_commands.choices(detail=[app_commands.Choice(name=d, value=d) for d in ("brief", "full")])
     async def subscribe(
         self,
         interaction: discord.Interaction,
@@ -179,6 +190,7 @@ class DigestGroup(app_commands.Group):
         timezone: str | None = None,
         categories: str | None = None,
         language: str | None = None,
+        detail: str | None = None,
     ) -> None:
         def command() -> Command:
             words = ["subscribe", *(categories or "").replace(",", " ").split()]
@@ -190,6 +202,7 @@ class DigestGroup(app_commands.Group):
                     parsed,
                     time=parse_time_of_day(time) if time else None,
                     timezone=parse_timezone(timezone).key if timezone else None,
+                    detail=parse_detail(detail) if detail else None,
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from None
@@ -211,6 +224,46 @@ class DigestGroup(app_commands.Group):
     @app_commands.command(description="This channel's digest subscription (Manage Channels)")
     async def settings(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, SettingsCommand, ephemeral=True, admin=True)
+
+    @app_commands.command(description="Topics that rise into this channel's top picks (setting: Manage Channels)")
+    @app_commands.describe(phrases="Comma-separated, e.g. speech recognition, speculative decoding; none clears")
+    async def interests(self, interaction: discord.Interaction, phrases: Query | None = None) -> None:
+        def command() -> Command:
+            parsed = parse_command(f"interests {phrases or ''}", self.taxonomy)
+            assert isinstance(parsed, InterestsCommand)
+            return parsed
+
+        await self._run(interaction, command, ephemeral=phrases is None, admin=phrases is not None)
+
+    def _add_category_commands(self) -> tuple[str, ...]:
+        """``/digest <slug>`` for every category whose slug is a valid, free subcommand name, if
+        they all fit within Discord's 25; otherwise none (``/digest today category:`` serves all)."""
+        taken = {command.name for command in self.commands}
+        fitting = [c for c in self.taxonomy.categories if c.slug not in taken and len(c.slug) <= LIMITS.command_name]
+        if len(taken) + len(fitting) > LIMITS.subcommands:
+            log.info(
+                "%d categories do not fit beside %d subcommands in Discord's %d; use /digest today category:",
+                len(fitting),
+                len(taken),
+                LIMITS.subcommands,
+            )
+            return ()
+        for category in fitting:
+            self.add_command(self._category_command(category))
+        return tuple(c.slug for c in fitting)
+
+    def _category_command(self, category: Category) -> app_commands.Command[Any, ..., None]:
+        slug = category.slug
+
+        @app_commands.describe(date="An announcement date, YYYY-MM-DD (default: the latest)")
+        async def show(interaction: discord.Interaction, date: str | None = None) -> None:
+            def command() -> Command:
+                return DigestCommand(category=slug, date=parse_date(date.strip()) if date else None)
+
+            await self._run(interaction, command, ephemeral=False)
+
+        description = f"The latest {category.name} papers"[: LIMITS.command_description]
+        return app_commands.Command(name=slug, description=description, callback=show)
 
     async def _run(
         self, interaction: discord.Interaction, command: Callable[[], Command], *, ephemeral: bool, admin: bool = False

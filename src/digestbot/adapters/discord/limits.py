@@ -24,6 +24,9 @@ class DiscordLimits:
     footer: int = 2_048
     author_name: int = 256
     choices: int = 25  # option choices and autocomplete results alike
+    subcommands: int = 25  # options of a command, subcommands of a group included
+    command_name: int = 32
+    command_description: int = 100
     choice_name: int = 100
     thread_name: int = 100
     option_value: int = 6_000
