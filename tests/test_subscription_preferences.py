@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from importlib import resources
 from pathlib import Path
 
@@ -17,10 +19,16 @@ from digestbot.bot.config import load_settings
 from digestbot.bot.factory import make_digest_service, make_taxonomy
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.replies import TextReply
+from digestbot.bot.runtime import build_bot
 from digestbot.bot.storage.db import create_db_engine, migrate, open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionError, SubscriptionService
+from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.taxonomy import Taxonomy
+from tests.delivery_helpers import SAMPLE_DAY, with_sample_digest
+from tests.fakes.memory_transport import FakePlatform, MemoryTransport
+from tests.helpers import offline_digest
+from tests.test_scheduler import World as SchedulerWorld
 
 runner = CliRunner()
 
@@ -130,3 +138,39 @@ def test_the_migration_gives_existing_subscriptions_the_brief_post_and_no_intere
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert tuple(row) == ("brief", "")
     assert version == "0003_subscription_preferences"
+
+
+def _top_picks(platform: FakePlatform, channel: str) -> list[str]:
+    [parent] = platform.parents(channel)
+    line = next(line for line in parent.text.splitlines() if line.startswith("Top picks: "))
+    return line.removeprefix("Top picks: ").split()
+
+
+async def test_a_channels_interests_change_the_top_picks_of_its_post(tmp_path: Path) -> None:
+    platform = FakePlatform(tmp_path / "platform.db")
+    url = with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
+    bot = build_bot(load_settings(digest_source="sample", database_url=url))
+    bot.transports["fake"] = MemoryTransport(platform)
+
+    await bot.delivery.deliver("fake", "plain", day=SAMPLE_DAY, language="en")
+    await bot.delivery.deliver("fake", "team", day=SAMPLE_DAY, language="en", interests=("quantization",))
+
+    plain, team = _top_picks(platform, "plain"), _top_picks(platform, "team")
+    assert len(plain) == len(team) == 3 and plain != team
+    digest = offline_digest()
+    papers = {p.arxiv_id: p for p in digest.papers}
+    assert all("quantiz" in f"{papers[i].title} {papers[i].abstract}".lower() for i in team)
+
+
+def test_a_scheduled_post_uses_the_subscriptions_interests(tmp_path: Path) -> None:
+    world = SchedulerWorld(tmp_path, dt.datetime(2026, 6, 29, 7, 0, tzinfo=dt.UTC))  # Monday 09:00 in Berlin
+    bot, scheduler = world.start()
+    bot.subscriptions.add("fake:team", time="09:00", timezone="Europe/Berlin", interests="diffusion models")
+
+    asyncio.run(scheduler.run_subscription("fake:team"))
+
+    digest = bot.digests.store.load_digest(None, "en", world.source.name)
+    assert digest is not None
+    expected = [rank.arxiv_id for rank in ranked_for(digest, ["diffusion models"])[:3]]
+    assert _top_picks(world.platform, "team") == expected
+    assert expected != [rank.arxiv_id for rank in ranked_for(digest)[:3]]

@@ -108,8 +108,8 @@ class FakePlatform:
 class MemoryTransport:
     """A :class:`~digestbot.bot.ports.Transport` over :class:`FakePlatform`.
 
-    Renders a digest as a parent (title and counts, with the chart attached) and one thread
-    reply per category, deterministically.
+    Renders a digest as a parent (title, counts and the ids of the top three picks, with the
+    chart attached) and one thread reply per category, deterministically.
     """
 
     platform = PLATFORM
@@ -131,8 +131,10 @@ class MemoryTransport:
     def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
         counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
         notes = "".join(f"\n{note}" for note in digest.notes)
+        picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])
         parent = OutgoingMessage(
-            text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}{notes}",
+            text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}"
+            f"\nTop picks: {picks}{notes}",
             payload={"kind": "parent", "date": digest.date.isoformat()},
             attachment=(f"digest-{digest.date.isoformat()}.png", chart_png),
         )
