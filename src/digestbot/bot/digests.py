@@ -103,6 +103,7 @@ class DigestService:
         self._locks: dict[tuple[dt.date | None, str], asyncio.Lock] = {}
         self._latest: dict[str, tuple[dt.date, float]] = {}
         self._charts: OrderedDict[tuple[dt.date, str, tuple[str, ...]], bytes] = OrderedDict()
+        self._histories: OrderedDict[tuple[dt.date, str, str], list[dict[str, int]]] = OrderedDict()
 
     async def digest(
         self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
@@ -141,13 +142,25 @@ class DigestService:
         digests = self.store.recent_digests(day, language=language, source=self.source.name, days=NOVELTY_DAYS)
         return [RecentPaper(p.arxiv_id, p.title, p.abstract) for digest in digests for p in digest.papers]
 
+    def _history(self, digest: Digest) -> list[dict[str, int]]:
+        """Counts per category of the last announcement days before the digest's (newest first,
+        at most TREND_DAYS); kept, since every channel's chart and trend lines ask for them."""
+        key = (digest.date, digest.language, digest.source)
+        if key in self._histories:
+            self._histories.move_to_end(key)
+        else:
+            stored = self.store.recent_digests(
+                digest.date, language=digest.language, source=digest.source, days=TREND_WINDOW_DAYS
+            )
+            self._histories[key] = [d.counts for d in stored[:TREND_DAYS]]
+            if len(self._histories) > CHARTS_KEPT:
+                self._histories.popitem(last=False)
+        return self._histories[key]
+
     def history_means(self, digest: Digest) -> dict[str, float]:
         """Papers a day per category (by name) over the last announcement days before the
         digest's; empty when nothing is stored yet, and the chart then shows today alone."""
-        stored = self.store.recent_digests(
-            digest.date, language=digest.language, source=digest.source, days=TREND_WINDOW_DAYS
-        )
-        means = daily_means([d.counts for d in stored[:TREND_DAYS]])
+        means = daily_means(self._history(digest))
         # Only the digest's own categories: a channel's filtered view compares shares among them.
         return {name: mean for name, mean in means.items() if name in digest.counts}
 
@@ -173,8 +186,13 @@ class DigestService:
         if key in self._charts:
             self._charts.move_to_end(key)
         else:
-            means = self.history_means(digest)
-            self._charts[key] = render_chart(digest.counts, day=digest.date, language=digest.language, means=means)
+            self._charts[key] = render_chart(
+                digest.counts,
+                day=digest.date,
+                language=digest.language,
+                means=self.history_means(digest),
+                mean_days=len(self._history(digest)),
+            )
             if len(self._charts) > CHARTS_KEPT:
                 self._charts.popitem(last=False)
         return self._charts[key]

@@ -41,10 +41,11 @@ def render_chart(
     day: dt.date,
     language: str = "en",
     means: Mapping[str, float] | None = None,
+    mean_days: int = TREND_DAYS,
 ) -> bytes:
     """Horizontal bars, largest on top, each labelled with its count; ``means`` (papers a day per
-    category over the last announcement days) adds a lighter bar beside each. matplotlib is
-    imported lazily because it costs ~0.3 s and most commands never draw."""
+    category over the last ``mean_days`` announcement days) adds a lighter bar beside each.
+    matplotlib is imported lazily because it costs ~0.3 s and most commands never draw."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,7 +59,8 @@ def render_chart(
     with plt.rc_context({"font.family": family} if family else {}):
         figure, axes = plt.subplots(figsize=_FIGURE_SIZE, dpi=_DPI)
         try:
-            _draw(axes, names=names, values=values, means=means or {}, language=language)
+            legend = phrase("chart.mean", language, days=mean_days)
+            _draw(axes, names=names, values=values, means=means or {}, labels=(phrase("chart.today", language), legend))
             axes.set_title(
                 phrase("chart.title", language, day=day.isoformat(), total=sum(values)), fontsize=12, loc="left"
             )
@@ -71,14 +73,15 @@ def render_chart(
     return buffer.getvalue()
 
 
-def _draw(axes: Axes, *, names: list[str], values: list[int], means: Mapping[str, float], language: str) -> None:
+def _draw(
+    axes: Axes, *, names: list[str], values: list[int], means: Mapping[str, float], labels: tuple[str, str]
+) -> None:
+    """The bars; ``labels`` name today's and the mean's in the legend."""
     positions = list(range(len(names)))
     history = [means.get(name, 0.0) for name in names] if means else []
     height = 0.4 if history else 0.8
     offset = height / 2 if history else 0.0
-    bars = axes.barh(
-        [p + offset for p in positions], values, height=height, color=_BAR_COLOR, label=phrase("chart.today", language)
-    )
+    bars = axes.barh([p + offset for p in positions], values, height=height, color=_BAR_COLOR, label=labels[0])
     axes.bar_label(bars, padding=3, fontsize=10)
     if history:
         past = axes.barh(
@@ -86,7 +89,7 @@ def _draw(axes: Axes, *, names: list[str], values: list[int], means: Mapping[str
             history,
             height=height,
             color=_MEAN_COLOR,
-            label=phrase("chart.mean", language, days=TREND_DAYS),
+            label=labels[1],
         )
         axes.bar_label(past, labels=[f"{m:.0f}" for m in history], padding=3, fontsize=8, color="#5a6b80")
         axes.legend(loc="lower right", fontsize=9, frameon=False)
