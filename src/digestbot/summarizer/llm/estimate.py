@@ -24,7 +24,8 @@ from digestbot.summarizer.offline.categorizer import OfflineCategorizer
 from digestbot.summarizer.pipeline import group_by_category
 from digestbot.summarizer.taxonomy import Taxonomy
 
-REPLY_TOKENS_PER_CATEGORIZED_PAPER = 35
+# slug, relevance, reason (~35 tokens), notability and a one-sentence TL;DR (~45 tokens).
+REPLY_TOKENS_PER_CATEGORIZED_PAPER = 80
 REPLY_TOKENS_PER_SECTION = 900
 REPLY_TOKENS_PER_NOTES = 450
 REDUCE_INSTRUCTION_TOKENS = 900
@@ -66,8 +67,9 @@ def estimate_digest(
     total = Estimate()
     for batch in categorizer.batches(papers):
         reply = REPLY_TOKENS_PER_CATEGORIZED_PAPER * len(batch)
-        total += _call(categorizer, categorizer.prompt(batch), CategorizationBatch, CATEGORIZE, reply)
-    groups = group_by_category(papers, _likely_categories(papers, taxonomy, categorizer), taxonomy)
+        prompt = categorizer.prompt(batch, language=language)
+        total += _call(categorizer, prompt, CategorizationBatch, CATEGORIZE, reply)
+    groups = group_by_category(papers, _likely_categories(papers, taxonomy, categorizer, language), taxonomy)
     for slug, group in groups.items():
         if not group:
             continue
@@ -89,11 +91,12 @@ def estimate_digest(
 
 
 def _likely_categories(
-    papers: Sequence[Paper], taxonomy: Taxonomy, categorizer: LlmCategorizer
+    papers: Sequence[Paper], taxonomy: Taxonomy, categorizer: LlmCategorizer, language: str
 ) -> list[CategoryAssignment]:
     known: dict[str, str] = {}
     for batch in categorizer.batches(papers):
-        reply = categorizer.gateway.peek(categorizer.prompt(batch), CategorizationBatch, stage=CATEGORIZE)
+        prompt = categorizer.prompt(batch, language=language)
+        reply = categorizer.gateway.peek(prompt, CategorizationBatch, stage=CATEGORIZE)
         known.update({item.id: item.slug for item in reply.items if item.slug in taxonomy.slugs} if reply else {})
     offline = OfflineCategorizer(taxonomy)
     return [
