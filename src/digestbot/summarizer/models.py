@@ -185,6 +185,9 @@ class Digest(BaseModel):
         return next((s for s in self.sections if s.category.slug == slug), None)
 
     def only(self, slugs: list[str]) -> Digest:
-        """The same digest restricted to some categories (a channel's filter)."""
+        """The same digest restricted to some categories (a channel's filter), ranks included."""
         wanted = set(slugs)
-        return self.model_copy(update={"sections": [s for s in self.sections if s.category.slug in wanted]})
+        sections = [s for s in self.sections if s.category.slug in wanted]
+        kept = {paper.arxiv_id for section in sections for paper in section.papers}
+        ranks = [rank for rank in self.ranks if rank.arxiv_id in kept]
+        return self.model_copy(update={"sections": sections, "ranks": ranks})

@@ -36,7 +36,7 @@ def parse_interests(text: str) -> tuple[str, ...]:
     return unique
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)  # two days of 1,000 papers; ~2 KB each
 def _stemmed(text: str) -> str:
     """The text as space-separated stems, padded so that a phrase matches whole words only;
     cached, because every channel's post re-ranks the same day's papers."""
