@@ -405,3 +405,16 @@ async def test_socket_mode_acks_envelopes_and_answers_in_threads() -> None:
     (answer,) = slack.posted(CHANNEL)
     assert answer["thread_ts"] == PARENT_TS
     assert len(questions.asked) == 1
+
+
+async def test_any_member_may_see_interests_but_only_managers_set_them(bot: Bot) -> None:
+    bot.slack.users["U0MEMBER"] = {}
+    bot.slack.channels[CHANNEL] = {"creator": "U0CREATOR"}
+
+    await bot.command("interests speech recognition", user="U0MEMBER")
+    await bot.command("interests", user="U0MEMBER")
+    await bot.slack.until(lambda: len(bot.slack.responses) == 2)
+
+    texts = sorted(body["text"] for _, body in bot.slack.responses)
+    assert texts[0].startswith("Only members who can manage this channel")  # setting them
+    assert texts[1].startswith("Subscriptions need the long-running bot")  # showing them got past the check
