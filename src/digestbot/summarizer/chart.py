@@ -92,7 +92,7 @@ def _draw(
             label=labels[1],
         )
         axes.bar_label(past, labels=[f"{m:.0f}" for m in history], padding=3, fontsize=8, color="#5a6b80")
-        axes.legend(loc="lower right", fontsize=9, frameon=False)
+        axes.legend(loc="best", fontsize=9, frameon=False)  # the emptiest corner, whatever the counts
     axes.set_yticks(positions, names)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_xlim(0, max([*values, *history, 1]) * 1.15)
