@@ -17,7 +17,10 @@ ENV PATH=/opt/digestbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
     PORT=3000
-RUN useradd --create-home --uid 10001 digestbot
+# A Hangul font, so charts in Korean (DIGEST_LANGUAGE=ko) draw their labels.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-nanum \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 digestbot
 COPY --from=build /opt/digestbot /opt/digestbot
 USER digestbot
 WORKDIR /home/digestbot
