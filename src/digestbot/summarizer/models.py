@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from digestbot.summarizer.ids import ARXIV_ID
+from digestbot.summarizer.latex import clean_latex
 
 
 class Backend(StrEnum):
@@ -40,6 +41,13 @@ class Paper(BaseModel):
     published: dt.datetime | None = None
     updated: dt.datetime | None = None
     comment: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _render_tex(cls, title: str) -> str:
+        """Titles arrive as author TeX (``\\textsc{DiARC}``); rendered once here, every digest,
+        source list, search hit and platform shows the same clean title."""
+        return clean_latex(title)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

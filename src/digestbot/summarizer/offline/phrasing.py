@@ -1,7 +1,8 @@
 """The few framing lines the extractive back end writes itself, per output language.
 
-Everything else it shows is quoted from abstracts, which stay in their original language;
-these lines tell the reader so, in the digest's language.
+Everything else it shows is quoted from abstracts, which stay in their original language
+(English on arXiv); these lines say so plainly in the digest's language, so a Korean digest
+reads as Korean framing around deliberate English quotes rather than as a failed translation.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ _PHRASES: dict[str, dict[str, str]] = {
         "theme": "{theme} — {count} papers, e.g. {examples}",
         "extractive": "Extractive summary: sentences are quoted from the abstracts; no language model was used.",
         "more": "Key facts for the {shown} most result-dense of {total} papers; every paper is in Sources.",
-        "outlook": "{count} new {noun} in {category} today. Recurring threads: {topics}. "
-        "Read the key facts above and the abstracts in Sources for the details.",
-        "outlook_no_topics": "{count} new {noun} in {category} today; see the key facts and Sources.",
+        "outlook": "{count} new {noun} in {category} today, {measured} with measured results.",
+        "lead": " The largest thread is {lead} ({lead_count} papers).",
+        "close": " Start with the key facts above; every abstract is linked in Sources.",
         "paper": "paper",
         "papers": "papers",
-        "and": "and",
     },
     "ko": {
-        "theme": "{theme} — {count}편, 예: {examples}",
-        "extractive": "추출 요약: 문장은 초록에서 그대로 인용했으며 언어 모델은 사용하지 않았습니다.",
-        "more": "결과가 가장 풍부한 {shown}편의 핵심 사실만 표시합니다(전체 {total}편). 모든 논문은 출처에 있습니다.",
-        "outlook": "오늘 {category} 분야의 새 논문은 {count}편입니다. 반복되는 주제: {topics}. "
-        "자세한 내용은 위의 핵심 사실과 출처의 초록을 참고하세요.",
-        "outlook_no_topics": "오늘 {category} 분야의 새 논문은 {count}편입니다. 핵심 사실과 출처를 참고하세요.",
+        "theme": "{theme} — 관련 논문 {count}편 (예: {examples})",
+        "extractive": "추출 요약: 인용문은 논문 초록(영어 원문)에서 그대로 옮겼으며, 언어 모델은 사용하지 않았습니다.",
+        "more": "결과가 가장 구체적인 {shown}편의 주요 사실만 싣습니다(전체 {total}편). 모든 논문은 출처에 있습니다.",
+        "outlook": "오늘 {category} 분야의 새 논문은 {count}{noun}이며, 그중 {measured}편이 수치 결과를 보고합니다.",
+        "lead": " 가장 큰 흐름은 '{lead}'(관련 논문 {lead_count}편)입니다.",
+        "close": " 위의 논문별 주요 사실부터 읽고, 초록 원문은 출처에서 확인하세요.",
         "paper": "편",
         "papers": "편",
-        "and": "및",
     },
 }
 
@@ -49,10 +48,12 @@ def more_papers_note(shown: int, total: int, language: str) -> str:
     return _phrases(language)["more"].format(shown=shown, total=total)
 
 
-def outlook(category: str, count: int, topics: list[str], language: str) -> str:
+def outlook(category: str, count: int, *, lead: tuple[str, int] | None, measured: int, language: str) -> str:
+    """The closing line: a count, how many papers report numbers, and the largest thread only
+    (themes and keywords are listed above it; repeating them would say nothing new)."""
     words = _phrases(language)
     noun = words["paper"] if count == 1 else words["papers"]
-    if not topics:
-        return words["outlook_no_topics"].format(count=count, category=category, noun=noun)
-    joined = ", ".join(topics[:-1]) + f" {words['and']} {topics[-1]}" if len(topics) > 1 else topics[0]
-    return words["outlook"].format(count=count, category=category, topics=joined, noun=noun)
+    text = words["outlook"].format(count=count, category=category, noun=noun, measured=measured)
+    if lead:
+        text += words["lead"].format(lead=lead[0], lead_count=lead[1])
+    return text + words["close"]

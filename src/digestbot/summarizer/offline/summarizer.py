@@ -1,66 +1,45 @@
 """The extractive back end: five-part summaries made only of the abstracts' own sentences.
 
 It needs no key and no network, so a fresh clone produces a real digest. Every sentence it
-shows is quoted verbatim from one paper's abstract (whitespace aside) and attributed to that
-paper; the only words it composes itself are the short framing lines in ``phrasing``.
+shows is one paper's own sentence, attributed to that paper, chosen by its role (``roles``):
+TeX rendered, a dangling "Second," or a "Results:" label removed, nothing else changed. The
+only words it composes itself are the short framing lines in ``phrasing``.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
 from digestbot.summarizer.offline import phrasing
-from digestbot.summarizer.text import (
-    PhraseStats,
-    numbers_in,
-    shorten_quote,
-    split_sentences,
-)
+from digestbot.summarizer.offline.keyphrases import DayPhrases, paper_keywords, trivial_stems
+from digestbot.summarizer.offline.roles import Role, abstract_sentences
+from digestbot.summarizer.offline.themes import Themes, pick_themes
+from digestbot.summarizer.offline.tldr import contribution, key_fact, result_score, tldr
+from digestbot.summarizer.text import shorten_quote
 
-# Cues that a sentence reports the paper's contribution or its outcome.
-_CONTRIBUTION = re.compile(r"\b(we (propose|present|introduce|develop|design)|this paper|this work)\b", re.I)
-_RESULT = re.compile(
-    r"\b(achiev|outperform|improv|reduc|surpass|speed|accuracy|gain|faster|state-of-the-art|sota)\w*", re.I
-)
-_IMPACT = re.compile(
-    r"\b(enabl|practical|real-world|deploy|implication|pav(e|es|ing) the way|broad|future|"
-    r"applicab|scalab|accessible|safer|impact)\w*",
-    re.I,
-)
 KEY_FACTS_PER_CATEGORY = 12
-THEMES_PER_CATEGORY = 4
 KEYWORDS_PER_CATEGORY = 8
 IMPACT_SENTENCES = 3
 SMALL_CATEGORY = 3
 
 
-def _document(paper: Paper) -> str:
-    return f"{paper.title}. {paper.abstract}"
-
-
-def _salience(sentence: str, position: int) -> float:
-    """How much a sentence says about results: numbers and result verbs beat background."""
-    score = 2.0 * len(numbers_in(sentence)) + (3.0 if _RESULT.search(sentence) else 0.0)
-    score += 2.0 if _CONTRIBUTION.search(sentence) else 0.0
-    return score - 0.1 * position
+def document(paper: Paper) -> str:
+    """A paper as the key-phrase statistics read it: title and cleaned sentences."""
+    return " ".join([paper.title + ".", *(s.text for s in abstract_sentences(paper.abstract))])
 
 
 def key_sentence(paper: Paper) -> str:
-    """The abstract's most informative sentence, quoted (shortened visibly if it runs on)."""
-    sentences = split_sentences(paper.abstract) or [paper.title]
-    best = max(enumerate(sentences), key=lambda item: _salience(item[1], item[0]))[1]
-    return shorten_quote(best)
+    """The abstract's headline result, quoted (shortened visibly if it runs on)."""
+    fact = key_fact(paper)
+    return shorten_quote(fact.text) if fact else paper.title
 
 
 def contribution_sentence(paper: Paper) -> str:
-    """What the paper says it does: its "we propose" sentence, else its first sentence."""
-    sentences = split_sentences(paper.abstract) or [paper.title]
-    chosen = next((s for s in sentences if _CONTRIBUTION.search(s)), sentences[0])
-    return shorten_quote(chosen)
+    """What the paper says it does: its "we propose" sentence, else its first method sentence."""
+    return shorten_quote(contribution(paper))
 
 
 class ExtractiveSummarizer:
@@ -69,7 +48,7 @@ class ExtractiveSummarizer:
     backend = Backend.OFFLINE
 
     def __init__(self) -> None:
-        self._day_stats: dict[tuple[str, ...], PhraseStats] = {}
+        self._day_stats: dict[tuple[str, ...], DayPhrases] = {}
         self._stats_lock = threading.Lock()
 
     async def summarize_category(
@@ -83,78 +62,87 @@ class ExtractiveSummarizer:
         """Runs in a worker thread: it is CPU work, and the chat adapters share the event loop."""
         return await run_cpu_bound(self._summarize_category, category, papers, language, day_papers)
 
-    def _stats_for(self, day_papers: Sequence[Paper]) -> PhraseStats:
+    def _stats_for(self, day_papers: Sequence[Paper]) -> DayPhrases:
         """Phrase statistics of the whole day, computed once and shared by its categories."""
         key = tuple(p.arxiv_id for p in day_papers)
         with self._stats_lock:  # categories are summarized in parallel threads
             if key not in self._day_stats:
-                self._day_stats = {key: PhraseStats(_document(p) for p in day_papers)}
+                self._day_stats = {key: DayPhrases(document(p) for p in day_papers)}
             return self._day_stats[key]
 
     def _summarize_category(
         self, category: Category, papers: Sequence[Paper], language: str, day_papers: Sequence[Paper]
     ) -> CategorySummary:
-        stats = self._stats_for(day_papers)
-        documents = [_document(p) for p in papers]
-        keywords = stats.top_phrases(documents, limit=KEYWORDS_PER_CATEGORY, min_documents=min(2, len(papers)))
-        themes = _themes(keywords, papers, language)
-        ranked = sorted(papers, key=lambda p: -_salience(key_sentence(p), 0))
-        shown = ranked[:KEY_FACTS_PER_CATEGORY]
+        ranked = self._stats_for(day_papers).rank(
+            [(p.arxiv_id, document(p)) for p in papers],
+            trivial=trivial_stems(category),
+            min_papers=min(2, len(papers)),
+        )
+        themes = _small_category_themes(papers) if len(papers) <= SMALL_CATEGORY else None
+        chosen = pick_themes(ranked, papers, keywords=KEYWORDS_PER_CATEGORY, language=language)
+        shown = sorted(papers, key=_fact_strength, reverse=True)[:KEY_FACTS_PER_CATEGORY]
         key_facts = [KeyFact(arxiv_id=p.arxiv_id, title=p.title, fact=key_sentence(p)) for p in shown]
         notes = [phrasing.extractive_note(language)]
         if len(papers) > len(shown):
             notes.append(phrasing.more_papers_note(len(shown), len(papers), language))
         return CategorySummary(
-            main_themes=themes,
-            keywords=keywords,
+            main_themes=themes or chosen.lines,
+            keywords=chosen.keywords,
             key_facts=key_facts,
             impact=_impact_lines(papers, exclude={f.fact for f in key_facts}),
-            outlook=phrasing.outlook(category.name, len(papers), keywords[:3], language),
+            outlook=_outlook(category, papers, chosen, language),
             backend=self.backend,
             notes=notes,
         )
 
     async def summarize_paper(self, paper: Paper, *, language: str) -> PaperSummary:
-        sentences = split_sentences(paper.abstract)
-        tldr = contribution_sentence(paper)
-        ranked = sorted(
-            (s for s in sentences if shorten_quote(s) != tldr),
-            key=lambda s: -_salience(s, sentences.index(s)),
-        )
-        stats = PhraseStats([_document(paper)])
+        summary_line = tldr(paper)
+        sentences = [s for s in abstract_sentences(paper.abstract) if s.role is not Role.BACKGROUND]
+        points = [s for s in sorted(sentences, key=result_score, reverse=True) if s.text != contribution(paper)]
         return PaperSummary(
             arxiv_id=paper.arxiv_id,
             title=paper.title,
-            tldr=tldr,
-            key_points=[shorten_quote(s) for s in ranked[:3]],
-            keywords=stats.top_phrases([_document(paper)], limit=6),
+            tldr=summary_line,
+            key_points=[shorten_quote(s.text) for s in points[:3]],
+            keywords=paper_keywords(paper.title, document(paper), limit=6),
             backend=self.backend,
         )
 
 
-def _themes(keywords: Sequence[str], papers: Sequence[Paper], language: str) -> list[str]:
-    """A few papers are their own themes (quoted contributions, as the seed does for small
-    categories); larger categories are described by their distinctive phrases with examples."""
-    if len(papers) <= SMALL_CATEGORY:
-        return [f"{p.title}: {contribution_sentence(p)}" for p in papers]
-    themes = []
-    for phrase in keywords[:THEMES_PER_CATEGORY]:
-        needle = phrase.lower()
-        mentioning = [p for p in papers if needle in _document(p).lower()]
-        examples = [p.title for p in mentioning[:2]]
-        themes.append(phrasing.theme_line(phrase, len(mentioning), examples, language))
-    return themes
+def _fact_strength(paper: Paper) -> float:
+    fact = key_fact(paper)
+    return result_score(fact) if fact else float("-inf")
+
+
+def _small_category_themes(papers: Sequence[Paper]) -> list[str]:
+    """A few papers are their own themes (the seed does this for small categories)."""
+    return [f"{p.title}: {tldr(p)}" for p in papers]
+
+
+def _outlook(category: Category, papers: Sequence[Paper], chosen: Themes, language: str) -> str:
+    """The closing line names the largest thread only (themes and keywords are already above)
+    and how many papers report measured results, so it adds a fact instead of a list."""
+    measured = sum(1 for paper in papers if _reports_numbers(paper))
+    return phrasing.outlook(category.name, len(papers), lead=chosen.lead, measured=measured, language=language)
+
+
+def _reports_numbers(paper: Paper) -> bool:
+    return any(s.role is Role.RESULT and s.numbers for s in abstract_sentences(paper.abstract))
 
 
 def _impact_lines(papers: Sequence[Paper], *, exclude: set[str]) -> list[str]:
-    """Sentences where authors state consequences, one per paper, from different papers."""
-    candidates: list[tuple[int, str]] = []
+    """Implication sentences (what the authors say their work changes), one per paper, from
+    different papers, strongest first; background and method sentences never stand in for them."""
+    candidates: list[tuple[float, str]] = []
     for paper in papers:
-        sentences = split_sentences(paper.abstract)
-        for sentence in reversed(sentences):  # implications usually close an abstract
-            quote = shorten_quote(sentence)
-            if _IMPACT.search(sentence) and quote not in exclude:
-                candidates.append((len(_IMPACT.findall(sentence)), f"{quote} [{paper.arxiv_id}]"))
-                break
+        implications = [
+            s
+            for s in abstract_sentences(paper.abstract)
+            if s.role is Role.IMPLICATION and not s.pointer and shorten_quote(s.text) not in exclude
+        ]
+        best = max(implications, key=lambda s: s.cues + 0.1 * s.position - 0.5 * s.numbers, default=None)
+        if best:
+            strength = best.cues + 0.1 * best.position - 0.5 * best.numbers
+            candidates.append((strength, f"{shorten_quote(best.text)} [{paper.arxiv_id}]"))
     candidates.sort(key=lambda item: -item[0])
     return [line for _, line in candidates[:IMPACT_SENTENCES]]

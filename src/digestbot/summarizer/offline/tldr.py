@@ -1,0 +1,63 @@
+"""Quotable sentences picked by role: every paper's TL;DR, key fact and contribution.
+
+All three are the abstract's own words (TeX rendered, dangling starts removed), chosen by what
+the sentence does (see ``roles``): a TL;DR says what the paper does, a key fact what it found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from digestbot.summarizer.models import Paper
+from digestbot.summarizer.offline.roles import Role, Sentence, abstract_sentences
+from digestbot.summarizer.text import shorten_quote
+
+TLDR_WORDS = 35
+# "We propose X" sentences, the best one-line answer to "what is this paper?".
+_CONTRIBUTION_OPENERS = ("we propose", "we present", "we introduce", "we develop", "this paper", "this work")
+
+
+def _is_contribution(sentence: Sentence) -> bool:
+    lowered = sentence.text.lower()
+    return sentence.role is Role.METHOD and any(opener in lowered for opener in _CONTRIBUTION_OPENERS)
+
+
+def _first(sentences: Iterable[Sentence]) -> Sentence | None:
+    return next(iter(sentences), None)
+
+
+def contribution(paper: Paper) -> str:
+    """What the paper says it does: its "we propose" sentence, else its first method sentence,
+    else its first sentence that is not background (the title when the abstract is empty)."""
+    sentences = [s for s in abstract_sentences(paper.abstract) if not s.pointer]
+    chosen = (
+        _first(s for s in sentences if _is_contribution(s))
+        or _first(s for s in sentences if s.role is Role.METHOD)
+        or _first(s for s in sentences if s.role is not Role.BACKGROUND)
+        or _first(sentences)
+    )
+    return chosen.text if chosen else paper.title
+
+
+def tldr(paper: Paper) -> str:
+    """One sentence of at most ~35 words, cut visibly with "…" when the authors' runs on."""
+    return shorten_quote(contribution(paper), max_words=TLDR_WORDS)
+
+
+def tldrs(papers: Iterable[Paper]) -> dict[str, str]:
+    """A TL;DR for every paper, by arXiv id (``Digest.tldrs``)."""
+    return {paper.arxiv_id: tldr(paper) for paper in papers}
+
+
+def result_score(sentence: Sentence) -> float:
+    """How much a sentence reports a finding: result role first, then its numbers, then a
+    later place (abstracts state their headline result after the method)."""
+    role_weight = {Role.RESULT: 10.0, Role.METHOD: 2.0, Role.IMPLICATION: 1.0, Role.BACKGROUND: -5.0}
+    return role_weight[sentence.role] + 2.0 * min(sentence.numbers, 4) + 0.1 * sentence.position
+
+
+def key_fact(paper: Paper) -> Sentence | None:
+    """The paper's headline result; a paper that reports none gets its contribution instead
+    (a method is still a fact about the paper; background never is)."""
+    sentences = [s for s in abstract_sentences(paper.abstract) if s.role is not Role.BACKGROUND and not s.pointer]
+    return max(sentences, key=result_score, default=None)
