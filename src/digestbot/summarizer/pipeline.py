@@ -9,6 +9,7 @@ from digestbot.summarizer.backends import Categorizer, Summarizer
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.llm.notes import categorized_offline_note
 from digestbot.summarizer.models import Backend, CategoryAssignment, CategorySection, Digest, Paper
+from digestbot.summarizer.offline.tldr import tldrs
 from digestbot.summarizer.ranking import RecentPaper, rank_papers
 from digestbot.summarizer.sources.base import Listing
 from digestbot.summarizer.taxonomy import Taxonomy
@@ -78,6 +79,14 @@ async def build_digest(
         source=listing.source,
         notes=[*listing.notes, *categorized_offline_note(assignments, language)],
         assignments=list(assignments),
-        tldrs={a.arxiv_id: a.tldr for a in assignments if a.tldr},
+        tldrs=every_tldr(sections, assignments),
         ranks=ranks,
     )
+
+
+def every_tldr(sections: Sequence[CategorySection], assignments: Sequence[CategoryAssignment]) -> dict[str, str]:
+    """A TL;DR for every paper of the digest: the model's where the categorize call wrote one,
+    else the offline back end's (one sentence quoted from the abstract), never none."""
+    written = {a.arxiv_id: a.tldr for a in assignments if a.tldr}
+    missing = [paper for section in sections for paper in section.papers if paper.arxiv_id not in written]
+    return {**tldrs(missing), **written}

@@ -35,9 +35,11 @@ UBIQUITOUS_SHARE = 0.12
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”'‘’/=<>+*|]|\s[-–—]+\s")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
 _ADJECTIVE_SUFFIXES = ("ive", "ous", "ful", "less", "able", "ible", "al", "ic", "ed", "ly", "est", "ant", "ent")
-_VERB_SUFFIXES = ("ize", "izes", "yze", "yzes")  # "characterize", "analyze": verbs, never a head
+# "characterize", "analyze", "classify": verbs, never the start or the head of a phrase.
+_VERB_SUFFIXES = ("ize", "izes", "yze", "yzes", "ify", "ifies")
 _LONE_VERB_SUFFIXES = ("ate", "ates")  # "formulate" alone is a verb; "learning rate" is fine
 _NOUN_ENDINGS = ("ment", "ent", "ant")  # "agent", "gradient", "assistant" are nouns
+_NOUN_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ism", "ure", "ogy", "phy", "ics", "er", "or")
 # "LLMs", "VLMs": an acronym's plural, which the English stemmer does not know.
 _ACRONYM_PLURAL = re.compile(r"[A-Z0-9][A-Za-z0-9\-]*[A-Z0-9]s")
 
@@ -55,7 +57,7 @@ class _Lexicon:
 def _lexicon() -> _Lexicon:
     raw = resources.files("digestbot.summarizer.data").joinpath("phrase_words.toml").read_text()
     lists = tomllib.loads(raw)
-    verbs = frozenset(form for base in lists["verbs"] for form in _inflections(base))
+    verbs = frozenset(form for base in lists["verbs"] for form in _inflections(base)) | set(lists["participles"])
     generic = frozenset(stem(word) for word in lists["generic"])
     return _Lexicon(
         verbs=verbs,
@@ -132,7 +134,7 @@ def _word(token: str) -> _Word:
     return _Word(
         stem=stem(singular),
         inside=inside,
-        starts=not lowered.endswith("ly"),
+        starts=not lowered.endswith(("ly", *_VERB_SUFFIXES)),
         ends=ends,
         # One word is a theme only when it is a name ("LoRA", "3DGS") or a long technical noun
         # ("watermarking"); "image", "cost" or "3D" alone tell a reader nothing. A lone "-ing"
@@ -142,12 +144,14 @@ def _word(token: str) -> _Word:
 
 
 def _names_something(token: str) -> bool:
-    """A name ("LoRA", "Qwen3") or a long plain noun; a lower-case hyphenated word alone is
-    almost always a modifier ("real-world", "long-context", "token-level")."""
+    """A name ("LoRA", "Qwen3") or a long word with a noun's ending ("quantization",
+    "hallucination"); a lower-case hyphenated word alone is almost always a modifier
+    ("real-world", "long-context"), and "decomposes" or "difficult" are no topic."""
     letters = sum(c.isalpha() for c in token)
     if any(c.isupper() for c in token[1:]) or any(c.isdigit() for c in token):
         return letters >= 3
-    return len(token) >= 9 and "-" not in token
+    singular = token.lower().removesuffix("s")
+    return len(token) >= 8 and "-" not in token and singular.endswith(_NOUN_SUFFIXES)
 
 
 @lru_cache(maxsize=8192)
@@ -211,7 +215,12 @@ class DayPhrases:
             for key, surface in document_phrases(text).items():
                 users.setdefault(key, []).append(arxiv_id)
                 surfaces.setdefault(key, Counter())[surface] += 1
-        kept = {key: ids for key, ids in users.items() if len(ids) >= min_papers and topical_key(key, trivial)}
+        kept = {
+            key: ids
+            for key, ids in users.items()
+            # four words are a phrase only when several papers share them, else a fragment of one
+            if len(ids) >= (min_papers if len(key) < MAX_WORDS else 2) and topical_key(key, trivial)
+        }
         scored = [(self._score(key, len(ids), len(documents)), key) for key, ids in _maximal(kept).items()]
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [
@@ -227,7 +236,7 @@ class DayPhrases:
         if day_share >= UBIQUITOUS_SHARE and in_category / category_size < 2 * day_share:
             return 0.0
         idf = math.log(1 + self.document_count / max(1, self.frequency[key]))
-        return in_category * idf * (1.0 + 0.6 * (len(key) - 1))
+        return in_category * idf * (1.0 + 0.6 * (min(len(key), 3) - 1))
 
 
 def topical_key(key: tuple[str, ...], trivial: frozenset[str]) -> bool:
@@ -273,8 +282,12 @@ def paper_keywords(title: str, abstract: str, *, limit: int) -> list[str]:
     ]
     candidates.sort(key=lambda item: (item[0], -len(item[1])))  # stable: first use wins among equals
     lowercase = lowercase_words(abstract)
+    # "prompt-free open vocabulary anomaly" is cut short of its noun ("… recognition"): skip it.
+    truncated = {key[:size] for _, key, _ in candidates for size in range(1, len(key))}
     chosen: list[RankedPhrase] = []
     for _, key, surface in candidates:
+        if key in truncated:
+            continue
         phrase = RankedPhrase(surface=display(Counter([surface]), lowercase), key=key, paper_ids=())
         if topical_key(key, frozenset()) and not any(phrase.topical & kept.topical for kept in chosen):
             chosen.append(phrase)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
@@ -26,9 +27,14 @@ IMPACT_SENTENCES = 3
 SMALL_CATEGORY = 3
 
 
+def abstract_text(paper: Paper) -> str:
+    """The abstract as quoted: cleaned sentences, labels and dangling connectives removed."""
+    return " ".join(s.text for s in abstract_sentences(paper.abstract))
+
+
 def document(paper: Paper) -> str:
-    """A paper as the key-phrase statistics read it: title and cleaned sentences."""
-    return " ".join([paper.title + ".", *(s.text for s in abstract_sentences(paper.abstract))])
+    """A paper as the key-phrase statistics read it: title and cleaned abstract."""
+    return f"{paper.title}. {abstract_text(paper)}"
 
 
 def key_sentence(paper: Paper) -> str:
@@ -78,16 +84,16 @@ class ExtractiveSummarizer:
             trivial=trivial_stems(category),
             min_papers=min(2, len(papers)),
         )
-        themes = _small_category_themes(papers) if len(papers) <= SMALL_CATEGORY else None
         chosen = pick_themes(ranked, papers, keywords=KEYWORDS_PER_CATEGORY, language=language)
+        small = len(papers) <= SMALL_CATEGORY
         shown = sorted(papers, key=_fact_strength, reverse=True)[:KEY_FACTS_PER_CATEGORY]
         key_facts = [KeyFact(arxiv_id=p.arxiv_id, title=p.title, fact=key_sentence(p)) for p in shown]
         notes = [phrasing.extractive_note(language)]
         if len(papers) > len(shown):
             notes.append(phrasing.more_papers_note(len(shown), len(papers), language))
         return CategorySummary(
-            main_themes=themes or chosen.lines,
-            keywords=chosen.keywords,
+            main_themes=[f"{p.title}: {tldr(p)}" for p in papers] if small else chosen.lines,
+            keywords=_small_category_keywords(papers) if small else chosen.keywords,
             key_facts=key_facts,
             impact=_impact_lines(papers, exclude={f.fact for f in key_facts}),
             outlook=_outlook(category, papers, chosen, language),
@@ -104,7 +110,7 @@ class ExtractiveSummarizer:
             title=paper.title,
             tldr=summary_line,
             key_points=[shorten_quote(s.text) for s in points[:3]],
-            keywords=paper_keywords(paper.title, document(paper), limit=6),
+            keywords=paper_keywords(paper.title, abstract_text(paper), limit=6),
             backend=self.backend,
         )
 
@@ -114,9 +120,12 @@ def _fact_strength(paper: Paper) -> float:
     return result_score(fact) if fact else float("-inf")
 
 
-def _small_category_themes(papers: Sequence[Paper]) -> list[str]:
-    """A few papers are their own themes (the seed does this for small categories)."""
-    return [f"{p.title}: {tldr(p)}" for p in papers]
+def _small_category_keywords(papers: Sequence[Paper]) -> list[str]:
+    """A few papers share too little for day statistics: each paper's own key phrases, in turn.
+    (Their themes are the papers themselves, as the seed does for small categories.)"""
+    per_paper = [paper_keywords(p.title, abstract_text(p), limit=KEYWORDS_PER_CATEGORY) for p in papers]
+    merged = [phrase for group in zip_longest(*per_paper) for phrase in group if phrase]
+    return list(dict.fromkeys(merged))[:KEYWORDS_PER_CATEGORY]
 
 
 def _outlook(category: Category, papers: Sequence[Paper], chosen: Themes, language: str) -> str:
