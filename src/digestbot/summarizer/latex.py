@@ -24,13 +24,18 @@ logger = logging.getLogger(__name__)
 _TEX_HINT = re.compile(r"\\[A-Za-z%&$#_{}]|\$[^$]*\$|[{}~]")
 # In an abstract "50%" and "R&D" are prose: escape them before TeX would read a comment or a cell.
 _PROSE_SPECIALS = re.compile(r"(?<!\\)([%&#])")
+# "\~74pp" in an abstract means "about 74pp", not a tilde accent on the 7.
+_APPROXIMATELY = re.compile(r"\\~(?=[\d.])")
 # "250^th" is how math mode leaves an ordinal superscript; readers write "250th".
 _ORDINAL = re.compile(r"(?<=\d)\^(st|nd|rd|th)\b")
 
 
 def _unknown_macro(node: LatexMacroNode) -> str:
     """An author's own macro (``\\method``, ``\\ourmodel``) most likely names their method: keep
-    the name rather than leave a hole in the sentence."""
+    the name rather than leave a hole in the sentence. An unknown formatting macro
+    (``\\textsuperscript{th}``) is dropped; its braced argument still prints."""
+    if node.macroname.startswith(("text", "math", "mbox")):
+        return ""
     return node.macroname + node.macro_post_space
 
 
@@ -77,7 +82,8 @@ def clean_latex(text: str) -> str:
     if not _TEX_HINT.search(flat):
         return flat
     try:
-        converted = _converter().latex_to_text(_PROSE_SPECIALS.sub(r"\\\1", flat))
+        prepared = _APPROXIMATELY.sub("∼", _PROSE_SPECIALS.sub(r"\\\1", flat))
+        converted = _converter().latex_to_text(prepared)
     except Exception:  # pylatexenc raises assorted errors on malformed input; the raw text is still right
         logger.debug("TeX left as written: it did not parse", exc_info=True)
         return flat

@@ -282,11 +282,11 @@ def paper_keywords(title: str, abstract: str, *, limit: int) -> list[str]:
     ]
     candidates.sort(key=lambda item: (item[0], -len(item[1])))  # stable: first use wins among equals
     lowercase = lowercase_words(abstract)
-    # "prompt-free open vocabulary anomaly" is cut short of its noun ("… recognition"): skip it.
-    truncated = {key[:size] for _, key, _ in candidates for size in range(1, len(key))}
+    # "prompt-free open vocabulary anomaly" stops short of its noun ("… recognition"): skip it.
+    continued = {key[:size] for _, key, _ in candidates for size in range(1, len(key))}
     chosen: list[RankedPhrase] = []
     for _, key, surface in candidates:
-        if key in truncated:
+        if any(key[start:] in continued for start in range(len(key))):
             continue
         phrase = RankedPhrase(surface=display(Counter([surface]), lowercase), key=key, paper_ids=())
         if topical_key(key, frozenset()) and not any(phrase.topical & kept.topical for kept in chosen):

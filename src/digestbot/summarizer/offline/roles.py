@@ -44,7 +44,7 @@ class Sentence:
 
 _LABELS: dict[str, Role] = {
     **dict.fromkeys(("background", "motivation", "context", "introduction", "problem"), Role.BACKGROUND),
-    **dict.fromkeys(("objective", "objectives", "purpose", "aim", "aims", "goal"), Role.BACKGROUND),
+    **dict.fromkeys(("objective", "objectives", "purpose", "aim", "aims", "goal"), Role.METHOD),
     **dict.fromkeys(("method", "methods", "methodology", "approach", "design", "setting"), Role.METHOD),
     **dict.fromkeys(("materials and methods", "contribution", "contributions"), Role.METHOD),
     **dict.fromkeys(("result", "results", "findings", "experiments", "evaluation"), Role.RESULT),
@@ -80,7 +80,7 @@ _CUES: dict[Role, re.Pattern[str]] = {
     ),
     Role.RESULT: re.compile(
         r"\b(achiev|outperform|surpass|improv|reduc|speed|exceed|match|yield|attain|boost|cut|lower)\w*"
-        r"|\b(results?|experiments?|evaluations?|analys[ie]s) (show|demonstrate|reveal|indicate|confirm)"
+        r"|\b(results?|experiments?|evaluations?|analys[ie]s) (show|demonstrate|reveal|indicate|confirm)|\breveal"
         r"|\bwe (find|found|observe|show|demonstrate|report)\b|\bup to\b|\bstate-of-the-art\b|\bsota\b"
         r"|\b(accuracy|f1|auc|bleu|psnr|fid|success rate|win rate|latency|throughput)\b|\d×",
         re.IGNORECASE,
@@ -91,7 +91,8 @@ _CUES: dict[Role, re.Pattern[str]] = {
         r"(could|can|may) (be used|serve|benefit|enable|help|inform|guide|support)|practical|real-world|"
         r"deploy\w*|promising|foundation for|step toward|broad(er|ly)?|generaliz\w* to|future (work|research)|"
         r"insights?|takeaway|lessons|position(s|ing)? \S+(?: \S+){0,4} as|"
-        r"making \S+(?: \S+){0,4} (accessible|feasible))",
+        r"making \S+(?: \S+){0,4} (accessible|feasible)|establish\w* \S+(?: \S+){0,4} as|route to|"
+        r"path(way)? (to|toward)|these (results|findings) (establish|underscore|point|call))",
         re.IGNORECASE,
     ),
 }
@@ -103,6 +104,10 @@ _AVAILABILITY = re.compile(
     r"\b(available|released|public|open-sourced?)\b|\bwe (release|open-source)\b",
     re.IGNORECASE,
 )
+
+
+# "We propose" says more about a sentence than any single result word does.
+_CUE_WEIGHT = {Role.BACKGROUND: 2.0, Role.METHOD: 3.0, Role.RESULT: 2.0, Role.IMPLICATION: 2.0}
 
 
 def strip_label(sentence: str) -> tuple[str, Role | None]:
@@ -134,9 +139,9 @@ def classify(text: str, *, position: int, count: int, cues: dict[Role, int] | No
     background, and their last sentences state implications (but only with a cue that says so)."""
     cues = cues if cues is not None else cue_counts(text)
     relative = position / max(1, count - 1)
-    scores = {role: 2.0 * found for role, found in cues.items()}
-    scores[Role.RESULT] += 1.5 * min(3, len(numbers_in(text)))
-    scores[Role.BACKGROUND] += 2.0 if position == 0 else (1.0 if relative < 0.3 else -1.0)
+    scores = {role: _CUE_WEIGHT[role] * found for role, found in cues.items()}
+    scores[Role.RESULT] += 1.0 * min(3, len(numbers_in(text)))
+    scores[Role.BACKGROUND] += 2.0 if position == 0 else (1.0 if relative < 0.3 else -2.0)
     scores[Role.IMPLICATION] += 1.0 if position == count - 1 and count > 2 else (-3.0 if relative < 0.5 else 0.0)
     scores[Role.METHOD] += 0.5
     if not cues[Role.IMPLICATION]:
