@@ -56,6 +56,7 @@ def _converter() -> LatexNodes2Text:
         MacroTextSpec("citet", ""),
         MacroTextSpec("citealp", ""),
         MacroTextSpec("href", ""),  # its URL argument stays as text: the link is the content
+        MacroTextSpec("pmod", simplify_repl=lambda node: "mod" + node.macro_post_space),
         *(
             MacroTextSpec(name, discard=False)  # formatting only: keep what is inside
             for name in ("texttt", "boldsymbol", "bm", "operatorname", "mathbf", "mathit", "mathsf", "text")

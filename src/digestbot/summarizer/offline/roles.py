@@ -66,7 +66,8 @@ _CUES: dict[Role, re.Pattern[str]] = {
     Role.BACKGROUND: re.compile(
         r"\b(has|have) (emerged|become|shown|attracted|gained|been widely)|\b(is|are|remains?) "
         r"(critical|crucial|essential|important|challenging|difficult|limited|costly|expensive|a key|a fundamental)"
-        r"|\bexisting (methods|approaches|work)|\brecent (advances|progress|years|work)|\bdespite\b|\bsuffer"
+        r"|\b(existing|current|prior|previous) (methods|approaches|work|efforts|studies|models)|\bdespite\b|\bsuffer"
+        r"|\brecent(ly)?\b|\bunsatisfactory\b|\btoo (costly|expensive|slow)"
         r"|\bhowever\b|\bstruggle|\bremains? (an? )?(open|unclear|challenging|underexplored)|\black of\b"
         r"|\bincreasingly\b|\bwidely (used|adopted)|\bfail to\b|\bis hindered\b",
         re.IGNORECASE,

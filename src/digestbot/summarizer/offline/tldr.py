@@ -6,6 +6,7 @@ the sentence does (see ``roles``): a TL;DR says what the paper does, a key fact 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from digestbot.summarizer.models import Paper
@@ -13,13 +14,16 @@ from digestbot.summarizer.offline.roles import Role, Sentence, abstract_sentence
 from digestbot.summarizer.text import shorten_quote
 
 TLDR_WORDS = 35
-# "We propose X" sentences, the best one-line answer to "what is this paper?".
-_CONTRIBUTION_OPENERS = ("we propose", "we present", "we introduce", "we develop", "this paper", "this work")
+# "We (…) propose X" sentences, the best one-line answer to "what is this paper?"; "this paper …"
+# comes second, since it often states a position ("In this work, we argue …") rather than the thing.
+_CONTRIBUTION_OPENERS = (
+    re.compile(r"\bwe\b(?: \S+){0,10}? (?:propose|present|introduce|develop|design|build)\b", re.IGNORECASE),
+    re.compile(r"\b(?:this (?:paper|work)|we (?:study|investigate))\b", re.IGNORECASE),
+)
 
 
-def _is_contribution(sentence: Sentence) -> bool:
-    lowered = sentence.text.lower()
-    return sentence.role is Role.METHOD and any(opener in lowered for opener in _CONTRIBUTION_OPENERS)
+def _is_contribution(sentence: Sentence, opener: re.Pattern[str]) -> bool:
+    return sentence.role is Role.METHOD and bool(opener.search(sentence.text))
 
 
 def _first(sentences: Iterable[Sentence]) -> Sentence | None:
@@ -31,7 +35,8 @@ def contribution(paper: Paper) -> str:
     else its first sentence that is not background (the title when the abstract is empty)."""
     sentences = [s for s in abstract_sentences(paper.abstract) if not s.pointer]
     chosen = (
-        _first(s for s in sentences if _is_contribution(s))
+        _first(s for s in sentences if _is_contribution(s, _CONTRIBUTION_OPENERS[0]))
+        or _first(s for s in sentences if _is_contribution(s, _CONTRIBUTION_OPENERS[1]))
         or _first(s for s in sentences if s.role is Role.METHOD)
         or _first(s for s in sentences if s.role is not Role.BACKGROUND)
         or _first(sentences)
@@ -50,10 +55,10 @@ def tldrs(papers: Iterable[Paper]) -> dict[str, str]:
 
 
 def result_score(sentence: Sentence) -> float:
-    """How much a sentence reports a finding: result role first, then its numbers, then a
-    later place (abstracts state their headline result after the method)."""
+    """How much a sentence reports a finding: result role first, then its numbers and result
+    cues; among equals the first (abstracts lead with the headline result, then details)."""
     role_weight = {Role.RESULT: 10.0, Role.METHOD: 2.0, Role.IMPLICATION: 1.0, Role.BACKGROUND: -5.0}
-    return role_weight[sentence.role] + 2.0 * min(sentence.numbers, 4) + 0.1 * sentence.position
+    return role_weight[sentence.role] + 2.0 * min(sentence.numbers, 4) + sentence.cues - 0.1 * sentence.position
 
 
 def key_fact(paper: Paper) -> Sentence | None:
