@@ -7,7 +7,8 @@ from functools import cache
 
 from digestbot.summarizer.models import Backend, Digest
 from digestbot.summarizer.sources.jsonl import sample_source
-from digestbot.summarizer.text import normalize_whitespace, numbers_in
+from digestbot.summarizer.offline.summarizer import abstract_text
+from digestbot.summarizer.text import numbers_in
 from tests.helpers import make_paper, offline_digest
 
 
@@ -36,9 +37,10 @@ def test_every_category_has_all_five_parts_and_says_it_is_extractive() -> None:
         assert summary.impact or len(section.papers) < 3
 
 
-def test_key_facts_and_impact_are_verbatim_quotes_of_their_papers_abstract() -> None:
+def test_key_facts_and_impact_are_quotes_of_their_papers_abstract() -> None:
+    """Quoted as the authors wrote them, with TeX rendered and dangling openers dropped."""
     for section in sample_digest().sections:
-        abstracts = {p.arxiv_id: normalize_whitespace(p.abstract) for p in section.papers}
+        abstracts = {p.arxiv_id: abstract_text(p) for p in section.papers}
         for fact in section.summary.key_facts:
             assert strip_attribution(fact.fact) in abstracts[fact.arxiv_id]
         for line in section.summary.impact:
@@ -48,7 +50,7 @@ def test_key_facts_and_impact_are_verbatim_quotes_of_their_papers_abstract() -> 
 
 def test_numbers_in_summaries_come_from_the_source_text() -> None:
     for section in sample_digest().sections:
-        source_numbers = {n for p in section.papers for n in numbers_in(f"{p.title} {p.abstract}")}
+        source_numbers = {n for p in section.papers for n in numbers_in(f"{p.title} {abstract_text(p)}")}
         for fact in section.summary.key_facts:
             assert set(numbers_in(strip_attribution(fact.fact))) <= source_numbers
 

@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 _TEX_HINT = re.compile(r"\\[A-Za-z%&$#_{}]|\$[^$]*\$|[{}~]")
 # In an abstract "50%" and "R&D" are prose: escape them before TeX would read a comment or a cell.
 _PROSE_SPECIALS = re.compile(r"(?<!\\)([%&#])")
-# "\~74pp" in an abstract means "about 74pp", not a tilde accent on the 7.
-_APPROXIMATELY = re.compile(r"\\~(?=[\d.])")
+# "\~74pp" or " ~74pp" in an abstract means "about 74pp", not an accent on the 7 or a tie.
+_APPROXIMATELY = re.compile(r"(?:\\~|(?<!\S)~)(?=[\d.])")
 # "250^th" is how math mode leaves an ordinal superscript; readers write "250th".
 _ORDINAL = re.compile(r"(?<=\d)\^(st|nd|rd|th)\b")
 
