@@ -119,7 +119,7 @@ def test_feed_keeps_new_and_cross_lists_and_drops_replacements(server: FakeArxiv
     assert listing.source == "arxiv"
     assert [paper.arxiv_id for paper in listing.papers] == ["2410.00001", "2410.00002"]
     first = listing.papers[0]
-    assert first.title == "Paper 1: a study of $\\mathcal{O}(n)$ things"
+    assert first.title == "Paper 1: a study of 𝒪(n) things"  # lines folded, TeX rendered (Paper does it)
     assert first.abstract == "We study thing 1. It wraps over lines & has <tags>."
     assert first.authors == ("Ada Lovelace", "Alan Turing")
     assert (first.primary_category, first.categories) == ("cs.LG", ("cs.LG", "cs.AI"))

@@ -6,8 +6,8 @@ import re
 from functools import cache
 
 from digestbot.summarizer.models import Backend, Digest
-from digestbot.summarizer.sources.jsonl import sample_source
 from digestbot.summarizer.offline.summarizer import abstract_text
+from digestbot.summarizer.sources.jsonl import sample_source
 from digestbot.summarizer.text import numbers_in
 from tests.helpers import make_paper, offline_digest
 
