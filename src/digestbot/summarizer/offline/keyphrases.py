@@ -58,7 +58,8 @@ def _lexicon() -> _Lexicon:
     raw = resources.files("digestbot.summarizer.data").joinpath("phrase_words.toml").read_text()
     lists = tomllib.loads(raw)
     verbs = frozenset(form for base in lists["verbs"] for form in _inflections(base)) | set(lists["participles"])
-    generic = frozenset(stem(word) for word in lists["generic"])
+    # stop words count as boilerplate too, compared as stems like every phrase word
+    generic = frozenset(stem(word) for word in [*lists["generic"], *STOPWORDS])
     return _Lexicon(
         verbs=verbs,
         adjectives=frozenset(lists["adjectives"]),
@@ -244,7 +245,7 @@ def topical_key(key: tuple[str, ...], trivial: frozenset[str]) -> bool:
     category's own name ("large language models" in LLM, "vision-language" in Multimodal)."""
     lexicon = _lexicon()
     return any(
-        part not in lexicon.generic and part not in STOPWORDS and not set(part.split("-")) <= trivial for part in key
+        part not in lexicon.generic and not set(part.split("-")) <= trivial for part in key
     )
 
 
