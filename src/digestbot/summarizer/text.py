@@ -27,10 +27,16 @@ STOPWORDS = frozenset(
 _SEGMENTER_LOCK = threading.Lock()
 # "flexibility.The OANO module": a sentence glued to the last one's full stop (a typo pysbd keeps).
 _GLUED_SENTENCE = re.compile(r"(?<=[a-z]{4})\.(?=[A-Z][a-z]+\s)")
-# A boundary no abbreviation can fake: a plain lower-case word of four or more letters, its full
-# stop, then a capital ("…accuracy. We…"). Only the rest ("U.S. Gaussian", "et al. In", "72%. The")
-# is pysbd's to decide, which keeps a 500-paper day's segmentation well under a second.
-_PLAIN_BOUNDARY = re.compile(r"(?<=[a-z]{4}[.!?])(?<![Aa]pprox\.)(?<![Ii]ncl\.)(?<![Rr]esp\.)\s+(?=[A-Z])")
+# A boundary no abbreviation can fake, then a capital: a plain lower-case word of four or more
+# letters ("…accuracy. We…"), of three that is no abbreviation ("…the gap. A…"), an acronym
+# ("…for LLMs. A…"), a number, a percentage or a closing parenthesis, and its full stop. Only
+# the rest ("U.S. Gaussian", "et al. In", "e.g. BERT", "vs. 3") is pysbd's to decide, which
+# keeps a 500-paper day's segmentation well under a second.
+_PLAIN_BOUNDARY = re.compile(
+    r"(?:(?<=[a-z]{4}[.!?])(?<![Aa]pprox\.)(?<![Ii]ncl\.)(?<![Rr]esp\.)"
+    r"|(?<=\b[a-z]{3}[.!?])(?<!etc\.)(?<!viz\.)(?<!fig\.)(?<!eqs\.)(?<!sec\.)(?<!ref\.)"
+    r"|(?<=[A-Z]{2}[.!?])|(?<=[A-Z]{2}s[.!?])|(?<=[\d%)][.!?]))\s+(?=[A-Z])"
+)
 _INNER_STOP = re.compile(r"[.!?]\s")
 # A word starts with a letter that does not continue a number ("7B" is not the word "B").
 _WORD = re.compile(r"(?<![0-9.])(?:[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z])")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -210,12 +210,12 @@ class DayPhrases:
         self, documents: Sequence[tuple[str, str]], *, trivial: frozenset[str], min_papers: int
     ) -> list[RankedPhrase]:
         """A category's phrases, best first; ``documents`` are (arXiv id, cleaned text) pairs."""
-        users: dict[tuple[str, ...], list[str]] = {}
-        surfaces: dict[tuple[str, ...], Counter[str]] = {}
+        users: defaultdict[tuple[str, ...], list[str]] = defaultdict(list)
+        surfaces: defaultdict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
         for arxiv_id, text in documents:
             for key, surface in document_phrases(text).items():
-                users.setdefault(key, []).append(arxiv_id)
-                surfaces.setdefault(key, Counter())[surface] += 1
+                users[key].append(arxiv_id)
+                surfaces[key][surface] += 1
         kept = {
             key: ids
             for key, ids in users.items()
@@ -244,9 +244,7 @@ def topical_key(key: tuple[str, ...], trivial: frozenset[str]) -> bool:
     """At least one word names a topic: not boilerplate ("proposed framework") and not the
     category's own name ("large language models" in LLM, "vision-language" in Multimodal)."""
     lexicon = _lexicon()
-    return any(
-        part not in lexicon.generic and not set(part.split("-")) <= trivial for part in key
-    )
+    return any(part not in lexicon.generic and not set(part.split("-")) <= trivial for part in key)
 
 
 def _maximal(users: dict[tuple[str, ...], list[str]]) -> dict[tuple[str, ...], list[str]]:
