@@ -120,7 +120,7 @@ class _Word:
 
     stem: str
     inside: bool  # not a function word or a verb: it may be part of a phrase
-    starts: bool  # not an adverb or a number: it may open a phrase
+    starts: bool  # not a verb ("characterize"): it may open a phrase
     ends: bool  # noun-like: it may close a phrase of several words
     alone: bool  # a name or a long technical noun: it may be a phrase by itself
 
@@ -129,13 +129,19 @@ class _Word:
 def _word(token: str) -> _Word:
     lowered = token.lower()
     lexicon = _lexicon()
-    inside = lowered not in lexicon.breakers and lowered not in lexicon.verbs and any(c.isalpha() for c in token)
+    adverb = lowered.endswith("ly") and lowered not in lexicon.nouns  # "mainly", not "anomaly"
+    inside = (
+        lowered not in lexicon.breakers
+        and lowered not in lexicon.verbs
+        and not adverb
+        and any(c.isalpha() for c in token)
+    )
     ends = not _is_adjective(lowered) and not lowered.endswith(_VERB_SUFFIXES)
     singular = lowered[:-1] if _ACRONYM_PLURAL.fullmatch(token) else lowered
     return _Word(
         stem=stem(singular),
         inside=inside,
-        starts=not lowered.endswith(("ly", *_VERB_SUFFIXES)),
+        starts=not lowered.endswith(_VERB_SUFFIXES),
         ends=ends,
         # One word is a theme only when it is a name ("LoRA", "3DGS") or a long technical noun
         # ("watermarking"); "image", "cost" or "3D" alone tell a reader nothing. A lone "-ing"
@@ -280,7 +286,10 @@ def paper_keywords(title: str, abstract: str, *, limit: int) -> list[str]:
         for key, surface in document_phrases(text).items()
     ]
     candidates.sort(key=lambda item: (item[0], -len(item[1])))  # stable: first use wins among equals
-    lowercase = lowercase_words(abstract)
+    # Title Case is a title's convention, not the word's: "Robot-Object Interaction" reads as
+    # "robot-object interaction" unless the abstract, too, capitalizes the word ("Gaussian").
+    written = set(_TOKEN.findall(abstract))
+    lowercase = lowercase_words(abstract) | {w.lower() for w in _TOKEN.findall(title) if w not in written}
     # "prompt-free open vocabulary anomaly" stops short of its noun ("… recognition"): skip it.
     continued = {key[:size] for _, key, _ in candidates for size in range(1, len(key))}
     chosen: list[RankedPhrase] = []
