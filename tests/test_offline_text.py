@@ -242,15 +242,19 @@ def test_paper_summary_uses_the_same_tldr_and_keeps_it_clean() -> None:
     assert summary.keywords and all(not TEX.search(k) for k in summary.keywords)
 
 
-def test_a_model_written_section_gets_no_quoted_tldrs() -> None:
-    from digestbot.summarizer.models import Backend
-    from digestbot.summarizer.pipeline import offline_tldrs
+def test_a_model_written_tldr_wins_and_every_other_paper_gets_a_quoted_one() -> None:
+    from digestbot.summarizer.models import CategoryAssignment
+    from digestbot.summarizer.pipeline import every_tldr
 
-    digest = offline_digest([paper("2606.26530")])
-    section = digest.sections[0]
-    written = section.model_copy(update={"summary": section.summary.model_copy(update={"backend": Backend.LLM})})
-    assert offline_tldrs([written]) == {}
-    assert offline_tldrs([section]) == {"2606.26530": digest.tldrs["2606.26530"]}
+    digest = offline_digest([paper("2606.26530"), paper("2606.26452")])
+    assignments = [
+        CategoryAssignment(arxiv_id="2606.26530", slug="llm", tldr="DiARC adds negative samples to ARC training."),
+        CategoryAssignment(arxiv_id="2606.26452", slug="inference"),
+    ]
+    assert every_tldr(digest.sections, assignments) == {
+        "2606.26530": "DiARC adds negative samples to ARC training.",
+        "2606.26452": digest.tldrs["2606.26452"],
+    }
 
 
 # --- Korean ------------------------------------------------------------------------------
