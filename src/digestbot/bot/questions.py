@@ -34,9 +34,10 @@ from digestbot.bot.thread_turns import MemoryThreadTurns, SqlThreadTurns, Thread
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
-from digestbot.summarizer.offline.answerer import QUESTION_NOISE, stem, unsupported_text
+from digestbot.summarizer.offline.answerer import QUESTION_NOISE, unsupported_text
 from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
+from digestbot.summarizer.stemming import stem
 from digestbot.summarizer.text import words
 
 if TYPE_CHECKING:

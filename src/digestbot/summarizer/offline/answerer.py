@@ -8,15 +8,15 @@ quoting something merely nearby, because a confident wrong quote is worse than "
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
+from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences
 from digestbot.summarizer.offline.summarizer import contribution_sentence
-from digestbot.summarizer.text import numbers_in, shorten_quote, split_sentences, words
+from digestbot.summarizer.stemming import fold, stem
+from digestbot.summarizer.text import shorten_quote, words
 
 # Function words and the verbs of asking: they say what kind of answer is wanted, not about what.
 _NOISE_WORDS = """a about above after again all also am an and any anything are as at be been being both but by can
@@ -25,19 +25,33 @@ _NOISE_WORDS = """a about above after again all also am an and any anything are 
     says should so some such tell than that the their them then there these they this those to too us versus
     much many long take takes vs was we were what when where whether which while who whom whose why will with
     would you your work works describe mention mentions mentioned talk talks study studies article articles author
-    authors digest run runs"""
+    authors digest run runs get gets got lot lots still use used uses using"""
 QUESTION_NOISE = frozenset(_NOISE_WORDS.split())
 _SUMMARY_CUE = re.compile(r"\b(summari[sz]e|summary|overview|tl;?dr|gist|what are (these|they) about)\b|요약", re.I)
 _QUANTITY_CUE = re.compile(
-    r"\b(how (many|much|fast|large|big|long|well)|percent|percentage|speed-?up|accuracy|score|number)\b|%", re.I
+    r"\b(how (many|much|fast|large|big|long|well|accurate|precise|far)|percent|percentage|speed-?up|accuracy|score|"
+    r"number|precision|recall|f1)\b|%",
+    re.I,
 )
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "ly", "s")
-MAX_QUOTES = 3
-QUOTES_PER_PAPER = 2
+_LINK_CUE = re.compile(r"\b(code|github|link|url|repo|repository|download|website)\b", re.I)
+# "How big", "how far": the adjective asks for a quantity (see _QUANTITY_CUE), papers rarely use it.
+_HOW_ADJECTIVE = re.compile(r"\bhow\s+(?:big|large|small|far|good|often)\b", re.I)
+# "Which environments…", "what dataset…": the noun names the answer's type; the answer itself
+# ("experiments on ALFWorld") often lacks it, so it steers the ranking without being required.
+_ANSWER_TYPE = re.compile(r"\b(?:which|what)\s+([A-Za-z][A-Za-z0-9\-]*)", re.I)
 MAX_SUMMARY_PAPERS = 5
-# Share of the question (by term rarity) that the best sentence must cover to count as an answer.
-MIN_COVERAGE = 0.5
-_K1, _B = 1.2, 0.75
+# Words papers and questions use for the same thing: a user asks what RACER was "tested on",
+# the abstract reports "experiments on RLBench". Each group matches as one word.
+_SYNONYM_GROUPS = (
+    ("test", "tested", "evaluate", "evaluation", "experiment", "benchmark", "assess"),
+    ("faster", "speedup", "accelerate", "acceleration"),
+    ("accurate", "accuracy"),
+)
+_SYNONYMS = {
+    stem(word): frozenset(stem(other) for other in group if stem(other) != stem(word))
+    for group in _SYNONYM_GROUPS
+    for word in group
+}
 
 _PHRASES = {
     "en": {
@@ -62,25 +76,10 @@ def unsupported_text(language: str) -> str:
     return _phrase(language, "unsupported")
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper: "quantized", "quantization" and "quantizes" meet at "quantiz"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix == "s" else 4):
-            return word[: -len(suffix)]
-    return word
-
-
 def query_terms(text: str) -> list[str]:
     """The words of a question that can match a paper, in order, without repeats."""
-    return list(dict.fromkeys(w for w in words(text) if w not in QUESTION_NOISE and (len(w) > 1 or w.isdigit())))
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    passage: Passage
-    text: str
-    stems: Counter[str]
-    title_stems: frozenset[str]
+    plain = _HOW_ADJECTIVE.sub("how", fold(text))
+    return list(dict.fromkeys(w for w in words(plain) if w not in QUESTION_NOISE and (len(w) > 1 or w.isdigit())))
 
 
 class ExtractiveAnswerer:
@@ -96,25 +95,14 @@ class ExtractiveAnswerer:
     ) -> Answer:
         if passages and _SUMMARY_CUE.search(question):
             return self._summary(passages, language)
-        weights = _term_weights(question, history)
-        sentences = [
-            _Sentence(
-                passage=p,
-                text=s,
-                stems=Counter(stem(w) for w in words(s)),
-                title_stems=frozenset(stem(w) for w in words(p.title)),
-            )
-            for p in passages
-            for s in split_sentences(p.text)
-        ]
-        chosen = _best_sentences(sentences, weights, wants_numbers=bool(_QUANTITY_CUE.search(question)))
+        chosen = best_sentences(_query(question, history), passages)
         if not chosen:
             return Answer(text=_phrase(language, "unsupported"), cited_ids=[], supported=False, backend=self.backend)
         lines = [_phrase(language, "intro")]
-        lines += [f"• “{shorten_quote(s.text)}” [{s.passage.arxiv_id}]" for s in chosen]
+        lines += [f"• “{shorten_quote(text)}” [{passage.arxiv_id}]" for passage, text in chosen]
         return Answer(
             text="\n".join(lines),
-            cited_ids=_unique(s.passage.arxiv_id for s in chosen),
+            cited_ids=_unique(passage.arxiv_id for passage, _ in chosen),
             supported=True,
             backend=self.backend,
         )
@@ -136,66 +124,31 @@ class ExtractiveAnswerer:
         )
 
 
-def _term_weights(question: str, history: Sequence[tuple[str, str]]) -> dict[str, float]:
+def _query(question: str, history: Sequence[tuple[str, str]]) -> Query:
     """The question's stems; a short follow-up ("and its dataset?") also borrows the previous
     question's terms at half weight, since it continues that question."""
-    weights = {stem(t): 1.0 for t in query_terms(question)}
+    weights: dict[str, float] = {}
+    pairs: list[tuple[str, str, str]] = []
+    terms = query_terms(question)
+    for term in terms:
+        parts = [p for p in term.split("-") if len(p) > 1 or p.isdigit()] or [term]
+        for part in parts:
+            weights[stem(part)] = 1.0
+        pairs += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(parts)]
+    pairs += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(terms) if "-" not in a + b]
+    answer_type = _ANSWER_TYPE.search(fold(question))
+    if answer_type and len(weights) > 2 and weights.get(stem(answer_type.group(1).lower())) == 1.0:
+        weights[stem(answer_type.group(1).lower())] = 0.5
     if history and len(weights) <= 2:
         for term in query_terms(history[-1][0]):
             weights.setdefault(stem(term), 0.5)
-    return weights
-
-
-def _best_sentences(
-    sentences: Sequence[_Sentence], weights: dict[str, float], *, wants_numbers: bool
-) -> list[_Sentence]:
-    """BM25 over sentences, with two guards: some passage (title and text together) must cover
-    at least :data:`MIN_COVERAGE` of the question, and only sentences of such passages are quoted."""
-    if not sentences or not weights:
-        return []
-    count = len(sentences)
-    # A term no sentence has counts as if one had it: absent words of a question matter, but not
-    # more than its rarest present word (else one odd word would veto every answer).
-    frequency = Counter(term for s in sentences for term in set(s.stems) if term in weights)
-    idf = {
-        t: weights[t] * math.log(1 + (count - max(1, frequency[t]) + 0.5) / (max(1, frequency[t]) + 0.5))
-        for t in weights
-    }
-    # Coverage counts the question's own terms: borrowed ones steer ranking, they are not asked.
-    own = [t for t, weight in weights.items() if weight == 1.0] or list(weights)
-    total = sum(idf[t] for t in own) or 1.0
-    found_in: dict[int, set[str]] = {}
-    for sentence in sentences:
-        found_in.setdefault(id(sentence.passage), set(sentence.title_stems)).update(sentence.stems)
-    passage_coverage = {key: sum(idf[t] for t in own if t in found) / total for key, found in found_in.items()}
-    # Relevance also counts borrowed terms: of two passages that answer, the one about the
-    # thread's subject ranks first.
-    everything = sum(idf.values()) or 1.0
-    relevance = {key: sum(idf[t] for t in weights if t in found) / everything for key, found in found_in.items()}
-    average_length = sum(sum(s.stems.values()) for s in sentences) / count
-    scored: list[tuple[float, _Sentence]] = []
-    for sentence in sentences:
-        matched = [t for t in weights if sentence.stems[t]]
-        if not any(t in own for t in matched) or passage_coverage[id(sentence.passage)] < MIN_COVERAGE:
-            continue
-        length = sum(sentence.stems.values())
-        score = sum(
-            idf[t] * sentence.stems[t] * (_K1 + 1) / (sentence.stems[t] + _K1 * (1 - _B + _B * length / average_length))
-            for t in matched
-        )
-        score += 0.5 * sum(idf[t] for t in weights if t in sentence.title_stems and t not in matched)
-        if wants_numbers and numbers_in(sentence.text):
-            score *= 1.5
-        scored.append((score * (0.5 + relevance[id(sentence.passage)]), sentence))
-    scored.sort(key=lambda item: -item[0])
-    chosen: list[_Sentence] = []
-    for score, sentence in scored:
-        if score < 0.3 * scored[0][0] or len(chosen) == MAX_QUOTES:
-            break
-        same_paper = sum(c.passage.arxiv_id == sentence.passage.arxiv_id for c in chosen)
-        if same_paper < QUOTES_PER_PAPER and all(c.text != sentence.text for c in chosen):
-            chosen.append(sentence)
-    return chosen
+    return Query(
+        weights=weights,
+        pairs=pairs,
+        synonyms={t: _SYNONYMS[t] for t in weights if t in _SYNONYMS},
+        wants_numbers=bool(_QUANTITY_CUE.search(question)),
+        wants_links=bool(_LINK_CUE.search(question)),
+    )
 
 
 def _unique(ids: Iterable[str]) -> list[str]:
