@@ -54,6 +54,8 @@ _ID_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9.])(?:arXiv:)?({_ID})(?:v\d+)?(?![A-Za
 _CITATION_GROUP = re.compile(rf"\[\s*((?:arXiv:)?{_ID}(?:v\d+)?(?:\s*[,;]\s*(?:arXiv:)?{_ID}(?:v\d+)?)*)\s*\]", re.I)
 _NAMED_PAPER = re.compile(r"\b((?:[\w\-]+\s+){1,3})paper\b", re.IGNORECASE)
 _NAME_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![A-Za-z0-9])")  # RACER, LLaMA
+# A capitalized word after the question's first word names something too ("does Dynamo need…").
+_CAPITALIZED = re.compile(r"(?<=[\s(\"“])[A-Z][a-z][A-Za-z0-9\-]*")
 # "Which of these runs on a single GPU?" asks across the papers even if one title says "GPU".
 _ACROSS_PAPERS = re.compile(r"\b(which|these|those|any|each|every|all)\b", re.IGNORECASE)
 # A title word names a paper only if few titles in the thread share it.
@@ -322,16 +324,19 @@ def _named_category(question: str, scope: _Scope) -> list[str]:
 
 def _named_by_title(question: str, scope: _Scope) -> list[str]:
     titles = {arxiv_id: {stem(w) for w in words(paper.title)} for arxiv_id, paper in scope.papers.items()}
-    candidates = [] if _ACROSS_PAPERS.search(question) else [m.group(0) for m in _NAME_TOKEN.finditer(question)]
+    candidates = []
+    if not _ACROSS_PAPERS.search(question):
+        candidates = [m.group(0) for m in (*_NAME_TOKEN.finditer(question), *_CAPITALIZED.finditer(question))]
     for match in _NAMED_PAPER.finditer(question):
         candidates += [w for w in match.group(1).split() if w.lower() not in QUESTION_NOISE]
-    named: list[str] = []  # "how does RACER compare to BC?" names two papers
+    named: list[list[str]] = []  # "how does RACER compare to BC?" names two papers
     for candidate in dict.fromkeys(candidates):
         key = stem(candidate.lower())
         matching = [arxiv_id for arxiv_id, title in titles.items() if key in title]
         if len(matching) <= _MAX_TITLES_PER_NAME:
-            named += matching
-    return list(dict.fromkeys(named))[:_MAX_NAMED_PAPERS]
+            named.append(matching)
+    named.sort(key=len)  # a name in one title says more than a name in two ("Dynamo" over "VLM")
+    return list(dict.fromkeys(arxiv_id for matching in named for arxiv_id in matching))[:_MAX_NAMED_PAPERS]
 
 
 def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: _Scope) -> AnswerReply:

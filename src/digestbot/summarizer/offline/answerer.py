@@ -25,8 +25,10 @@ _NOISE_WORDS = """a about above after again all also am an and any anything are 
     says should so some such tell than that the their them then there these they this those to too us versus
     much many long take takes vs was we were what when where whether which while who whom whose why will with
     would you your work works describe mention mentions mentioned talk talks study studies article articles author
-    authors digest run runs get gets got lot lots still use used uses using"""
+    authors digest run runs get gets got lot lots still use used uses using according"""
 QUESTION_NOISE = frozenset(_NOISE_WORDS.split())
+# By stem too, so "telling" and "describes" are as empty as "tell" and "describe".
+_NOISE_STEMS = frozenset(stem(word) for word in QUESTION_NOISE)
 _SUMMARY_CUE = re.compile(r"\b(summari[sz]e|summary|overview|tl;?dr|gist|what are (these|they) about)\b|요약", re.I)
 _QUANTITY_CUE = re.compile(
     r"\b(how (many|much|fast|large|big|long|well|accurate|precise|far)|percent|percentage|speed-?up|accuracy|score|"
@@ -38,7 +40,11 @@ _LINK_CUE = re.compile(r"\b(code|github|link|url|repo|repository|download|websit
 _HOW_ADJECTIVE = re.compile(r"\bhow\s+(?:big|large|small|far|good|often)\b", re.I)
 # "Which environments…", "what dataset…": the noun names the answer's type; the answer itself
 # ("experiments on ALFWorld") often lacks it, so it steers the ranking without being required.
-_ANSWER_TYPE = re.compile(r"\b(?:which|what)\s+([A-Za-z][A-Za-z0-9\-]*)", re.I)
+# "Which sign language models are…": the noun before the first auxiliary, at most three words on.
+_AUXILIARY = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
+_ANSWER_TYPE = re.compile(
+    rf"\b(?:which|what)\s+(?!{_AUXILIARY}\b)((?:[A-Za-z][\w\-]*\s+){{0,2}}?)([A-Za-z][\w\-]*)\s+{_AUXILIARY}\b", re.I
+)
 MAX_SUMMARY_PAPERS = 5
 # Words papers and questions use for the same thing: a user asks what RACER was "tested on",
 # the abstract reports "experiments on RLBench". Each group matches as one word.
@@ -79,7 +85,13 @@ def unsupported_text(language: str) -> str:
 def query_terms(text: str) -> list[str]:
     """The words of a question that can match a paper, in order, without repeats."""
     plain = _HOW_ADJECTIVE.sub("how", fold(text))
-    return list(dict.fromkeys(w for w in words(plain) if w not in QUESTION_NOISE and (len(w) > 1 or w.isdigit())))
+    return list(
+        dict.fromkeys(
+            w
+            for w in words(plain)
+            if w not in QUESTION_NOISE and stem(w) not in _NOISE_STEMS and (len(w) > 1 or w.isdigit())
+        )
+    )
 
 
 class ExtractiveAnswerer:
@@ -128,27 +140,39 @@ def _query(question: str, history: Sequence[tuple[str, str]]) -> Query:
     """The question's stems; a short follow-up ("and its dataset?") also borrows the previous
     question's terms at half weight, since it continues that question."""
     weights: dict[str, float] = {}
-    pairs: list[tuple[str, str, str]] = []
+    compounds: list[tuple[str, str, str]] = []
     terms = query_terms(question)
     for term in terms:
         parts = [p for p in term.split("-") if len(p) > 1 or p.isdigit()] or [term]
-        for part in parts:
-            weights[stem(part)] = 1.0
-        pairs += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(parts)]
-    pairs += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(terms) if "-" not in a + b]
-    answer_type = _ANSWER_TYPE.search(fold(question))
-    if answer_type and len(weights) > 2 and weights.get(stem(answer_type.group(1).lower())) == 1.0:
-        weights[stem(answer_type.group(1).lower())] = 0.5
+        weights.update(dict.fromkeys((stem(part) for part in parts), 1.0))
+        compounds += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(parts)]
+    pairs = [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(terms) if "-" not in a + b]
+    answer_type, optional = _answer_type(question, weights)
+    borrowed = {answer_type} if optional and answer_type else set()
     if history and len(weights) <= 2:
-        for term in query_terms(history[-1][0]):
-            weights.setdefault(stem(term), 0.5)
+        borrowed = {stem(term) for term in query_terms(history[-1][0])} - set(weights)
+    weights.update(dict.fromkeys(borrowed, 0.5))
     return Query(
         weights=weights,
+        borrowed=frozenset(borrowed),
         pairs=pairs,
+        compounds=compounds + pairs,
         synonyms={t: _SYNONYMS[t] for t in weights if t in _SYNONYMS},
+        answer_type=answer_type,
         wants_numbers=bool(_QUANTITY_CUE.search(question)),
         wants_links=bool(_LINK_CUE.search(question)),
     )
+
+
+def _answer_type(question: str, weights: dict[str, float]) -> tuple[str | None, bool]:
+    """The stem of the noun naming the kind of answer wanted ("which *models* were…"), and
+    whether the question may be answered without it: a lone generic noun ("which environments
+    is OPID evaluated on?" -> "experiments on ALFWorld") may be missing; a specific phrase
+    ("what learning rate…") may not."""
+    found = _ANSWER_TYPE.search(fold(question))
+    if found is None or len(weights) <= 2 or stem(found.group(2).lower()) not in weights:
+        return None, False
+    return stem(found.group(2).lower()), not found.group(1).strip()
 
 
 def _unique(ids: Iterable[str]) -> list[str]:

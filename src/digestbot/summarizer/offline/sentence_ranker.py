@@ -38,6 +38,7 @@ MAX_QUOTES = 3
 QUOTES_PER_PAPER = 2
 PHRASE_WINDOW = 4
 """Two adjacent question words at most this many words apart in a sentence count as a phrase."""
+COORD = 0.5
 _K1, _B = 1.2, 0.75
 _NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![A-Za-z0-9])")  # RACER, ReTeX
 
@@ -69,19 +70,24 @@ def _stem_set(text: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Query:
-    """A question's stems with their weights (1.0 asked, 0.5 borrowed from the thread's previous
-    question) and its adjacent word pairs (first, second, closed compound: "speed", "up",
-    "speedup"), for phrase and compound matching."""
+    """A question's stems with their weights (1.0; 0.5 for the noun naming the answer's type,
+    "which *dataset*…", and for the terms ``borrowed`` from the thread's previous question) and its
+    adjacent words (first, second, closed compound: "speed", "up", "speedup"), for phrase
+    matching; ``compounds`` adds the parts of its hyphenated words, for closed-compound matching."""
 
     weights: dict[str, float]
+    borrowed: frozenset[str] = frozenset()
     pairs: list[tuple[str, str, str]] = field(default_factory=list)
+    compounds: list[tuple[str, str, str]] = field(default_factory=list)
     synonyms: dict[str, frozenset[str]] = field(default_factory=dict)
+    answer_type: str | None = None
     wants_numbers: bool = False
     wants_links: bool = False
 
     @property
     def own(self) -> list[str]:
-        return [t for t, weight in self.weights.items() if weight == 1.0] or list(self.weights)
+        """The terms the question itself asks (coverage counts these; borrowed ones only steer)."""
+        return [t for t in self.weights if t not in self.borrowed] or list(self.weights)
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,11 @@ def best_sentences(query: Query, passages: Sequence[Passage]) -> list[tuple[Pass
         score += _phrase_bonus(sentence, query, weight)
         if query.wants_numbers and numbers_in(sentence.text):
             score *= 1.5
+        if query.answer_type in matched:  # "which dataset…": "experiments on the I-CONECT dataset"
+            score *= 1.5
         relevance = sum(weight[t] for t in weight if t in passage.found) / everything
-        scored.append((score * (0.5 + relevance), sentence))
+        coordination = sum(weight[t] for t in matched) / everything
+        scored.append((score * (0.5 + relevance) * (COORD + coordination), sentence))
     return _diverse([s for _, s in sorted(scored, key=lambda item: -item[0])], scored)
 
 
@@ -146,7 +155,7 @@ def _passage_facts(
         facts[id(passage)] = _PassageFacts(names=names, proper=proper, found=set(names))
     for sentence in sentences:
         facts[id(sentence.passage)].found.update(_matched(sentence.stems, query))
-    weight = {t: idf(t) for t in query.own}
+    weight = {t: query.weights[t] * idf(t) for t in query.own}
     for passage_facts in facts.values():
         passage_facts.answers = _answers(passage_facts, query.own, weight)
     return facts
@@ -173,7 +182,7 @@ def _matched(stems: Counter[str] | set[str], query: Query) -> set[str]:
     """The question's stems found among ``stems``; a pair whose closed compound is there
     ("speed up" and "speedup") counts both of its words as found."""
     matched = {t for t in query.weights if t in stems or any(s in stems for s in query.synonyms.get(t, ()))}
-    for first, second, closed in query.pairs:
+    for first, second, closed in query.compounds:
         if closed in stems:
             matched.update((first, second))
     return matched
