@@ -34,10 +34,10 @@ from digestbot.bot.thread_turns import MemoryThreadTurns, SqlThreadTurns, Thread
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
-from digestbot.summarizer.offline.answerer import QUESTION_NOISE, unsupported_text
+from digestbot.summarizer.offline.answerer import QUESTION_NOISE, needs_english_text, query_terms, unsupported_text
 from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
-from digestbot.summarizer.stemming import stem
+from digestbot.summarizer.stemming import fold, stem
 from digestbot.summarizer.text import words
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ _FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers wa
 _ANGLE_MENTION = re.compile(r"<([!@#])([&!]?)([^<>|\s]+)(?:\|([^<>]*))?>")
 _AT_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _ZERO_WIDTH_SPACE = "\u200b"
+_LATIN = re.compile(r"[A-Za-z]")
 
 # Scripts tell a question's language well enough to answer in it; Latin script could be any of
 # dozens of languages, so there the configured language wins (English if it is not Latin-written).
@@ -154,7 +155,9 @@ class QuestionService:
         scope = await self._thread_scope(link)
         thread_key = f"{link.platform}:{link.channel_id}:{link.thread_id}"
         language = question_language(question, link.language)
-        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+        return await self._answer(
+            question.strip(), scope, thread_key=thread_key, language=language, digest_language=link.language
+        )
 
     async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply:
         refusal = self._admit(question, conversation)
@@ -165,7 +168,9 @@ class QuestionService:
         scope = _Scope(papers={paper.arxiv_id: paper}, label=f"paper {paper.arxiv_id}")
         thread_key = f"{conversation.channel_key}:{conversation.thread_id}" if conversation.thread_id else None
         language = question_language(question, self.digests.language)
-        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+        return await self._answer(
+            question.strip(), scope, thread_key=thread_key, language=language, digest_language=self.digests.language
+        )
 
     async def search(self, words: str, conversation: Conversation) -> Reply:
         """Title and abstract search over every stored digest, newest papers' dates shown."""
@@ -228,25 +233,38 @@ class QuestionService:
         label = f"paper {link.arxiv_ids[0]}" if len(link.arxiv_ids) == 1 else "this thread's papers"
         return _Scope(papers=papers, label=label)
 
-    async def _answer(self, question: str, scope: _Scope, *, thread_key: str | None, language: str) -> Reply:
+    async def _answer(
+        self, question: str, scope: _Scope, *, thread_key: str | None, language: str, digest_language: str
+    ) -> Reply:
+        search = await self._search_text(question)
         focus = _focus(question, scope)
+        if not (focus.arxiv_ids or focus.outside) and search != question:
+            focus = _focus(search, scope)
         if focus.outside:
             return TextReply(self._outside_message(focus.outside, scope))
         ids = focus.arxiv_ids or list(scope.papers)
-        passages = self.index.passages_for(question, ids, self.limits.passages)
+        passages = self.index.passages_for(search, ids, self.limits.passages)
         if await self._add_full_text(focus.arxiv_ids or _ids_of(passages), scope):
-            passages = self.index.passages_for(question, ids, self.limits.passages)
+            passages = self.index.passages_for(search, ids, self.limits.passages)
         if focus.arxiv_ids or len(ids) <= self.limits.passages:
             passages = _with_abstracts(passages, [scope.papers[i] for i in ids], limit=self.limits.passages)
         history = self.turns.recent(thread_key, self.limits.history_turns) if thread_key else []
+        reply = AnswerReply(text=unsupported_text(language), citations=[])
         if passages:
             answer = await self.answerer.answer(question, passages, history=history, language=language)
             reply = _checked_reply(answer.text, answer.cited_ids, scope)
-        else:
-            reply = AnswerReply(text=unsupported_text(language), citations=[])
+        if not reply.citations and _untranslated(search):
+            reply = AnswerReply(text=needs_english_text(digest_language), citations=[])
         if thread_key:
             self.turns.add(thread_key, question, reply.text[:_HISTORY_ANSWER_CHARS])
         return reply
+
+    async def _search_text(self, question: str) -> str:
+        """The words to retrieve passages with: the question's own, or, when it has none that
+        can match English text (a Korean question), English terms from the model if there is one."""
+        if not _untranslated(question):
+            return question
+        return await self.answerer.search_terms(question) or question
 
     async def _add_full_text(self, arxiv_ids: Sequence[str], scope: _Scope) -> bool:
         """Fetch and index the full text of the first few papers the question is about; True if any
@@ -276,6 +294,11 @@ class QuestionService:
             f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} not in {scope.label}, so I can't answer "
             f"about it here. Ask about it directly with /digest ask {first} <question>."
         )
+
+
+def _untranslated(text: str) -> bool:
+    """True for text with no Latin letter at all, which offline matching cannot use."""
+    return not query_terms(text) and not _LATIN.search(fold(text))
 
 
 def _in(seconds: float) -> str:

@@ -64,22 +64,31 @@ _PHRASES = {
         "intro": "From the papers (quoted):",
         "summary": "What each paper says it does (quoted):",
         "unsupported": "The papers in this digest don't say.",
+        "needs_english": "Offline matching needs English terms: your question has no English words to match "
+        "against the papers. Please ask again with English keywords, e.g. “RACER failure recovery”.",
     },
     "ko": {
         "intro": "논문에서 인용한 내용:",
         "summary": "각 논문이 밝힌 기여(인용):",
         "unsupported": "이 다이제스트의 논문에는 그에 대한 내용이 없습니다.",
+        "needs_english": "오프라인 검색은 영어 단어로만 논문과 맞춰 볼 수 있는데, 질문에 영어 단어가 없습니다. "
+        "영어 키워드로 다시 질문해 주세요(예: “RACER failure recovery”).",
     },
 }
 
 
 def _phrase(language: str, key: str) -> str:
-    return _PHRASES.get(language, _PHRASES["en"])[key]
+    return (_PHRASES.get(language) or _PHRASES.get(language.split("-")[0]) or _PHRASES["en"])[key]
 
 
 def unsupported_text(language: str) -> str:
     """The "papers don't say" line, for callers that must say it without asking an answerer."""
     return _phrase(language, "unsupported")
+
+
+def needs_english_text(language: str) -> str:
+    """Why a question without English words got no answer offline, and what to do instead."""
+    return _phrase(language, "needs_english")
 
 
 def query_terms(text: str) -> list[str]:
@@ -118,6 +127,10 @@ class ExtractiveAnswerer:
             supported=True,
             backend=self.backend,
         )
+
+    async def search_terms(self, question: str) -> str | None:
+        """Offline there is nothing to translate a question with."""
+        return None
 
     def _summary(self, passages: Sequence[Passage], language: str) -> Answer:
         """One contribution sentence per paper, for "summarize these papers"-style questions."""
@@ -168,11 +181,11 @@ def _answer_type(question: str, weights: dict[str, float]) -> tuple[str | None, 
     """The stem of the noun naming the kind of answer wanted ("which *models* were…"), and
     whether the question may be answered without it: a lone generic noun ("which environments
     is OPID evaluated on?" -> "experiments on ALFWorld") may be missing; a specific phrase
-    ("what learning rate…") may not."""
+    ("what learning rate…") or a name ("what GPU…") may not."""
     found = _ANSWER_TYPE.search(fold(question))
     if found is None or len(weights) <= 2 or stem(found.group(2).lower()) not in weights:
         return None, False
-    return stem(found.group(2).lower()), not found.group(1).strip()
+    return stem(found.group(2).lower()), not found.group(1).strip() and found.group(2).islower()
 
 
 def _unique(ids: Iterable[str]) -> list[str]:
