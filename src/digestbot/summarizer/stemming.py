@@ -28,6 +28,7 @@ import Stemmer
 _ENGLISH = Stemmer.Stemmer("english")
 # Latin-script words, hyphenated compounds kept whole; a letter after a digit ("7B") is no word.
 # Defined here, not taken from ``text``, so text helpers may stem without an import cycle.
+_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]+)s$")
 _WORD = re.compile(r"(?<![0-9.])(?:[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z])")
 MIN_STEM = 4
 """The shortest stem a normalization may produce: shorter ones merge unrelated words."""
@@ -61,6 +62,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def latin_words(text: str) -> list[str]:
+    """The Latin-script words of ``text``, accents folded, lower-cased, in order. An acronym's
+    plural loses its "s" ("LLMs" -> "llm", "GPUs" -> "gpu"): Snowball cannot tell it from a word,
+    and lower-cased it no longer can either."""
+    return [_ACRONYM_PLURAL.sub(r"\1", word).lower() for word in _WORD.findall(fold(text))]
+
+
 def word_stems(text: str) -> list[tuple[str, ...]]:
     """The stems each word of ``text`` can be matched by, one tuple per word, in order.
 
@@ -69,7 +77,7 @@ def word_stems(text: str) -> list[tuple[str, ...]]:
     split the same compound freely, and the question rarely does it as the paper did.
     """
     found: list[tuple[str, ...]] = []
-    for word in (w.lower() for w in _WORD.findall(fold(text))):
+    for word in latin_words(text):
         if "-" not in word:
             found.append((stem(word),))
             continue

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
-from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences
+from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
 from digestbot.summarizer.offline.summarizer import contribution_sentence
-from digestbot.summarizer.stemming import fold, stem
-from digestbot.summarizer.text import shorten_quote, words
+from digestbot.summarizer.stemming import fold, latin_words, stem
+from digestbot.summarizer.text import shorten_quote
 
 # Function words and the verbs of asking: they say what kind of answer is wanted, not about what.
 _NOISE_WORDS = """a about above after again all also am an and any anything are as at be been being both but by can
@@ -45,6 +45,8 @@ _AUXILIARY = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|
 _ANSWER_TYPE = re.compile(
     rf"\b(?:which|what)\s+(?!{_AUXILIARY}\b)((?:[A-Za-z][\w\-]*\s+){{0,2}}?)([A-Za-z][\w\-]*)\s+{_AUXILIARY}\b", re.I
 )
+# "the chess rating paper", "the aneurysm study": the words a question names its paper by.
+_SUBJECT = re.compile(r"\b((?:[\w\-]+\s+){1,3})(?:paper|study|work|article)\b", re.I)
 MAX_SUMMARY_PAPERS = 5
 # Words papers and questions use for the same thing: a user asks what RACER was "tested on",
 # the abstract reports "experiments on RLBench". Each group matches as one word.
@@ -93,11 +95,11 @@ def needs_english_text(language: str) -> str:
 
 def query_terms(text: str) -> list[str]:
     """The words of a question that can match a paper, in order, without repeats."""
-    plain = _HOW_ADJECTIVE.sub("how", fold(text))
+    plain = _HOW_ADJECTIVE.sub("how", text)
     return list(
         dict.fromkeys(
             w
-            for w in words(plain)
+            for w in latin_words(plain)
             if w not in QUESTION_NOISE and stem(w) not in _NOISE_STEMS and (len(w) > 1 or w.isdigit())
         )
     )
@@ -168,6 +170,8 @@ def _query(question: str, history: Sequence[tuple[str, str]]) -> Query:
     return Query(
         weights=weights,
         borrowed=frozenset(borrowed),
+        names=system_names(question) & weights.keys(),
+        subject=frozenset(stem(w) for m in _SUBJECT.finditer(question) for w in query_terms(m.group(1))),
         pairs=pairs,
         compounds=compounds + pairs,
         synonyms={t: _SYNONYMS[t] for t in weights if t in _SYNONYMS},

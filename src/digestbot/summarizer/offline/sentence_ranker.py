@@ -33,6 +33,11 @@ MIN_COVERAGE = 0.45
 MIN_ASKED = 0.5
 """Share of what a question asks beyond the paper's name ("what GPU did RACER train on?" asks
 about "GPU" and "train") that the passage must cover: naming a paper is not answering."""
+NAME_CREDIT = 0.5
+OPENING_PENALTY = 0.8
+"""An abstract's first sentence is mostly background ("Prediction markets rest on…"), seldom an answer."""
+MIN_NAME_IDF = 4.0
+"""A system name names one paper only if few abstracts use it (RACER, DD-Elo; not LLM, GPU)."""
 _LINK = re.compile(r"https?://|www\.", re.I)
 MAX_QUOTES = 3
 QUOTES_PER_PAPER = 2
@@ -64,6 +69,11 @@ def idf(term: str) -> float:
     return math.log(1 + (count - seen + 0.5) / (seen + 0.5))
 
 
+def system_names(text: str) -> frozenset[str]:
+    """The stems of the names in ``text`` written with an inner capital: "RACER", "ReTeX", "DD-Elo"."""
+    return frozenset(_stem_set(" ".join(_NAME.findall(text))))
+
+
 def _stem_set(text: str) -> set[str]:
     return {variant for variants in word_stems(text) for variant in variants}
 
@@ -77,8 +87,12 @@ class Query:
 
     weights: dict[str, float]
     borrowed: frozenset[str] = frozenset()
+    subject: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
     pairs: list[tuple[str, str, str]] = field(default_factory=list)
     compounds: list[tuple[str, str, str]] = field(default_factory=list)
+    """``subject``: the words the question names its paper by ("the *chess rating* paper");
+    ``names``: the system names it mentions ("RACER", "DD-Elo"), see :func:`system_names`."""
     synonyms: dict[str, frozenset[str]] = field(default_factory=dict)
     answer_type: str | None = None
     wants_numbers: bool = False
@@ -96,6 +110,7 @@ class _Sentence:
     text: str
     positions: list[tuple[str, ...]]
     stems: Counter[str]
+    opening: bool
 
 
 @dataclass
@@ -112,7 +127,7 @@ class _PassageFacts:
 def best_sentences(query: Query, passages: Sequence[Passage]) -> list[tuple[Passage, str]]:
     """The sentences that answer the question, best first, at most :data:`MAX_QUOTES` and
     :data:`QUOTES_PER_PAPER` per paper; none when no passage covers enough of it."""
-    sentences = [_sentence(p, s) for p in passages for s in split_sentences(p.text)]
+    sentences = [_sentence(p, s, i) for p in passages for i, s in enumerate(split_sentences(p.text))]
     if not sentences or not query.weights:
         return []
     weight = {t: w * idf(t) for t, w in query.weights.items()}
@@ -127,22 +142,35 @@ def best_sentences(query: Query, passages: Sequence[Passage]) -> list[tuple[Pass
         matched = _matched(sentence.stems, query)
         if not any(t in matched for t in query.own):
             continue
-        score = _bm25(sentence, matched, weight, average_length)
-        score += 0.5 * sum(weight[t] for t in weight if t in passage.names and t not in matched)
-        score += _phrase_bonus(sentence, query, weight)
-        if query.wants_numbers and numbers_in(sentence.text):
-            score *= 1.5
-        if query.answer_type in matched:  # "which dataset…": "experiments on the I-CONECT dataset"
-            score *= 1.5
+        named = {t for t in weight if t in passage.names and t in passage.found}
+        score = _bm25(sentence, matched - named, weight, average_length)
+        score += NAME_CREDIT * sum(weight[t] for t in named)
+        score += _phrase_bonus(sentence, query, {t: w for t, w in weight.items() if t not in named})
+        score *= _cue_factor(sentence, query, matched)
         relevance = sum(weight[t] for t in weight if t in passage.found) / everything
-        coordination = sum(weight[t] for t in matched) / everything
+        coordination = sum(weight[t] for t in matched | named) / everything
         scored.append((score * (0.5 + relevance) * (COORD + coordination), sentence))
     return _diverse([s for _, s in sorted(scored, key=lambda item: -item[0])], scored)
 
 
-def _sentence(passage: Passage, text: str) -> _Sentence:
+def _sentence(passage: Passage, text: str, number: int) -> _Sentence:
     positions = word_stems(text)
-    return _Sentence(passage=passage, text=text, positions=positions, stems=Counter(v for vs in positions for v in vs))
+    stems = Counter(v for vs in positions for v in vs)
+    return _Sentence(passage=passage, text=text, positions=positions, stems=stems, opening=number == 0)
+
+
+def _cue_factor(sentence: _Sentence, query: Query, matched: set[str]) -> float:
+    """What kind of sentence answers: one with a number for "how many", one naming the asked
+    type for "which dataset" ("experiments on the I-CONECT dataset"), and not the background an
+    abstract opens with."""
+    factor = 1.0
+    if query.wants_numbers and numbers_in(sentence.text):
+        factor *= 1.5
+    if query.answer_type in matched:
+        factor *= 1.5
+    if sentence.opening and sentence.passage.section == "abstract":
+        factor *= OPENING_PENALTY
+    return factor
 
 
 def _passage_facts(
@@ -150,26 +178,35 @@ def _passage_facts(
 ) -> dict[int, _PassageFacts]:
     facts: dict[int, _PassageFacts] = {}
     for passage in passages:
-        proper = _stem_set(" ".join(_NAME.findall(f"{passage.title}. {passage.text}")))
+        proper = set(system_names(f"{passage.title}. {passage.text}"))
         names = _stem_set(passage.title) | proper
         facts[id(passage)] = _PassageFacts(names=names, proper=proper, found=set(names))
     for sentence in sentences:
         facts[id(sentence.passage)].found.update(_matched(sentence.stems, query))
     weight = {t: query.weights[t] * idf(t) for t in query.own}
     for passage_facts in facts.values():
-        passage_facts.answers = _answers(passage_facts, query.own, weight)
+        passage_facts.answers = _answers(passage_facts, query, weight)
     return facts
 
 
-def _answers(facts: _PassageFacts, own: list[str], weight: dict[str, float]) -> bool:
+def _answers(facts: _PassageFacts, query: Query, weight: dict[str, float]) -> bool:
     """Whether a passage may answer: it has two of the question's words (one of a one-word
-    question) and :data:`MIN_COVERAGE` of its rarity; and when the question names the paper's
-    system ("RACER"), :data:`MIN_ASKED` of what it asks beyond that name."""
+    question) and :data:`MIN_COVERAGE` of its rarity; it has the system names the question asks
+    about, if any ("what GPU did ContextForge use?" is not answered from another paper); and when
+    the question names its paper, by a distinctive system name ("RACER", not "LLM") or as "the
+    chess rating paper", :data:`MIN_ASKED` of what it asks beyond that name."""
+    own = query.own
     found = [t for t in own if t in facts.found]
     if len(found) < min(2, len(own)) or _share(found, own, weight) < MIN_COVERAGE:
         return False
-    asked = [t for t in own if t not in facts.proper]
-    if len(asked) == len(own) or not asked:
+    asked_names = [t for t in query.names if idf(t) >= MIN_NAME_IDF]
+    if asked_names and not any(t in facts.found for t in asked_names):
+        return False
+    naming = [
+        t for t in own if (t in facts.proper and idf(t) >= MIN_NAME_IDF) or (t in query.subject and t in facts.found)
+    ]
+    asked = [t for t in own if t not in naming]
+    if not naming or not asked:
         return True
     return _share([t for t in asked if t in facts.found], asked, weight) >= MIN_ASKED
 
