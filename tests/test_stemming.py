@@ -18,13 +18,17 @@ from digestbot.summarizer.stemming import stem, stems, word_stems
         ("discovery", "discover"),
         ("quantized", "quantization"),
         ("classifier", "classify"),
+        ("llms", "llm"),
+        ("gpus", "gpu"),
     ],
 )
 def test_forms_of_one_word_meet(one: str, other: str) -> None:
     assert stem(one) == stem(other)
 
 
-@pytest.mark.parametrize(("one", "other"), [("model", "mode"), ("general", "generate"), ("day", "dais")])
+@pytest.mark.parametrize(
+    ("one", "other"), [("model", "mode"), ("general", "generate"), ("day", "dais"), ("class", "cla"), ("bus", "bu")]
+)
 def test_different_words_stay_apart(one: str, other: str) -> None:
     assert stem(one) != stem(other)
 

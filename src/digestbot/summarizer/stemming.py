@@ -15,6 +15,8 @@ Snowball stem again with the "e" restored, and with the "i" of "-y" removed, and
 only when it is a shorter prefix of the stem (so it can only merge a word with its own family)
 of at least :data:`MIN_STEM` letters (so "day" and "da" never meet). Compounds with a hyphen or
 a digit ("action-oriented", "gpt-4o-mini") keep Snowball's stem: its regions assume one word.
+One more rule is about acronyms, which abstracts are full of: Snowball keeps the plural "s" of
+a word with no vowel before its last letter ("llms", "gpus"), so that "s" is dropped.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import Stemmer
 _ENGLISH = Stemmer.Stemmer("english")
 # Latin-script words, hyphenated compounds kept whole; a letter after a digit ("7B") is no word.
 # Defined here, not taken from ``text``, so text helpers may stem without an import cycle.
-_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]+)s$")
+# Snowball keeps the "s" of a plural whose other letters hold no vowel (it cannot tell "gpus" from
+# "bus"); such words are acronyms' plurals: "llms", "gpus", "cnns".
+_ACRONYM_PLURAL = re.compile(r"^[^aeiouy]+[a-z]s$")
 _WORD = re.compile(r"(?<![0-9.])(?:[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z])")
 MIN_STEM = 4
 """The shortest stem a normalization may produce: shorter ones merge unrelated words."""
@@ -39,11 +43,13 @@ def stem(word: str) -> str:
     """The normalized Snowball stem of one lower-case word.
 
     "recover", "recovery", "recovered" -> "recov"; "imbalance", "imbalanced" -> "imbal";
-    "failure", "failures" -> "failur"; "quantized", "quantization" -> "quantiz".
+    "failure", "failures" -> "failur"; "quantized", "quantization" -> "quantiz"; "LLMs" -> "llm".
     """
     snowball = _ENGLISH.stemWord(word)
     if not word.isalpha():
         return snowball
+    if _ACRONYM_PLURAL.match(snowball) and len(snowball) >= MIN_STEM:
+        return snowball[:-1]
     candidates = [_ENGLISH.stemWord(snowball + "e")]
     if snowball.endswith("i"):
         candidates.append(_ENGLISH.stemWord(snowball[:-1]))
@@ -63,10 +69,8 @@ def fold(text: str) -> str:
 
 
 def latin_words(text: str) -> list[str]:
-    """The Latin-script words of ``text``, accents folded, lower-cased, in order. An acronym's
-    plural loses its "s" ("LLMs" -> "llm", "GPUs" -> "gpu"): Snowball cannot tell it from a word,
-    and lower-cased it no longer can either."""
-    return [_ACRONYM_PLURAL.sub(r"\1", word).lower() for word in _WORD.findall(fold(text))]
+    """The Latin-script words of ``text``, accents folded, lower-cased, in order."""
+    return [word.lower() for word in _WORD.findall(fold(text))]
 
 
 def word_stems(text: str) -> list[tuple[str, ...]]:
