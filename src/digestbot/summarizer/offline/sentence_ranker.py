@@ -33,18 +33,21 @@ MIN_COVERAGE = 0.45
 MIN_ASKED = 0.5
 """Share of what a question asks beyond the paper's name ("what GPU did RACER train on?" asks
 about "GPU" and "train") that the passage must cover: naming a paper is not answering."""
-NAME_CREDIT = 0.5
-OPENING_PENALTY = 0.8
-"""An abstract's first sentence is mostly background ("Prediction markets rest on…"), seldom an answer."""
 MIN_NAME_IDF = 4.0
 """A system name names one paper only if few abstracts use it (RACER, DD-Elo; not LLM, GPU)."""
-_LINK = re.compile(r"https?://|www\.", re.I)
-MAX_QUOTES = 3
-QUOTES_PER_PAPER = 2
+NAME_CREDIT = 0.5
+"""Share of a paper-naming word's weight that every sentence of that paper gets, matched or not."""
+OPENING_PENALTY = 0.8
+"""An abstract's first sentence is mostly background ("Prediction markets rest on…"), seldom an answer."""
+COORD = 0.5
+"""Scores are multiplied by COORD plus the share of the question a sentence matches, so a
+sentence with more of the question's words beats one repeating a single word."""
 PHRASE_WINDOW = 4
 """Two adjacent question words at most this many words apart in a sentence count as a phrase."""
-COORD = 0.5
+MAX_QUOTES = 3
+QUOTES_PER_PAPER = 2
 _K1, _B = 1.2, 0.75
+_LINK = re.compile(r"https?://|www\.", re.I)
 _NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![A-Za-z0-9])")  # RACER, ReTeX
 
 
@@ -80,10 +83,15 @@ def _stem_set(text: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Query:
-    """A question's stems with their weights (1.0; 0.5 for the noun naming the answer's type,
-    "which *dataset*…", and for the terms ``borrowed`` from the thread's previous question) and its
-    adjacent words (first, second, closed compound: "speed", "up", "speedup"), for phrase
-    matching; ``compounds`` adds the parts of its hyphenated words, for closed-compound matching."""
+    """A question, ready to match.
+
+    ``weights``: its stems, 1.0 each, 0.5 for the noun naming the answer's type ("which
+    *dataset*…") and for the terms ``borrowed`` from the thread's previous question. ``subject``:
+    the words it names its paper by ("the *chess rating* paper"); ``names``: the system names it
+    mentions ("RACER", "DD-Elo"). ``pairs``: adjacent words (first, second, closed compound:
+    "speed", "up", "speedup") for phrase matching; ``compounds`` adds the parts of hyphenated words,
+    for closed-compound matching.
+    """
 
     weights: dict[str, float]
     borrowed: frozenset[str] = frozenset()
@@ -91,8 +99,6 @@ class Query:
     names: frozenset[str] = frozenset()
     pairs: list[tuple[str, str, str]] = field(default_factory=list)
     compounds: list[tuple[str, str, str]] = field(default_factory=list)
-    """``subject``: the words the question names its paper by ("the *chess rating* paper");
-    ``names``: the system names it mentions ("RACER", "DD-Elo"), see :func:`system_names`."""
     synonyms: dict[str, frozenset[str]] = field(default_factory=dict)
     answer_type: str | None = None
     wants_numbers: bool = False
