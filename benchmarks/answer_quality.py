@@ -26,13 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digestbot.bot.config import load_settings  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy.pool import StaticPool  # noqa: E402
+
 from digestbot.bot.digests import DigestService, MemoryDigestStore  # noqa: E402
 from digestbot.bot.handlers import Conversation  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
 from digestbot.bot.question_limits import QuestionLimits  # noqa: E402
-from digestbot.bot.questions import QuestionService, create_question_service  # noqa: E402
+from digestbot.bot.questions import QuestionService  # noqa: E402
 from digestbot.bot.replies import Reply  # noqa: E402
+from digestbot.bot.search_index import SearchIndex, ensure_schema  # noqa: E402
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer  # noqa: E402
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer  # noqa: E402
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer  # noqa: E402
@@ -101,12 +104,11 @@ class Thread:
     def __init__(self, day: str) -> None:
         self.service = digest_service(DAYS[day])
         limits = QuestionLimits(questions_per_user_per_hour=10**6, questions_per_channel_per_hour=10**6)
-        self.questions: QuestionService = create_question_service(
-            settings=load_settings(digest_source=str(DAYS[day])),
-            engine=None,
-            digests=self.service,
-            answerer=ExtractiveAnswerer(),
-            limits=limits,
+        # The bot's in-memory database: one shared connection, as the console uses.
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        ensure_schema(engine)
+        self.questions = QuestionService(
+            digests=self.service, index=SearchIndex(engine), answerer=ExtractiveAnswerer(), limits=limits
         )
         self.day = dt.date.fromisoformat(day)
 
