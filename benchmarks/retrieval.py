@@ -81,6 +81,9 @@ class InstantAnswerer:
         cited = passages[0].arxiv_id
         return Answer(text=f"An answer [{cited}].", cited_ids=[cited], supported=True, backend=self.backend)
 
+    async def search_terms(self, question: str) -> str | None:
+        return None
+
 
 @contextlib.contextmanager
 def scratch_engine(url: str) -> Iterator[Engine]:

@@ -3,9 +3,39 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from digestbot.summarizer.models import Backend, Passage
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer, query_terms
+from digestbot.summarizer.sources.jsonl import read_papers
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# arXiv's own abstract of 2409.14674 (arXiv metadata is CC0), as the arXiv API returns it.
+RACER_ABSTRACT = Passage(
+    arxiv_id="2409.14674",
+    title="RACER: Rich Language-Guided Failure Recovery Policies for Imitation Learning",
+    text=(
+        "Developing robust and correctable visuomotor policies for robotic manipulation is challenging due to the "
+        "lack of self-recovery mechanisms from failures and the limitations of simple language instructions in "
+        "guiding robot actions. To address these issues, we propose a scalable data generation pipeline that "
+        "automatically augments expert demonstrations with failure recovery trajectories and fine-grained language "
+        "annotations for training. We then introduce Rich languAge-guided failure reCovERy (RACER), a "
+        "supervisor-actor framework, which combines failure recovery data with rich language descriptions to "
+        "enhance robot control. RACER features a vision-language model (VLM) that acts as an online supervisor, "
+        "providing detailed language guidance for error correction and task execution, and a language-conditioned "
+        "visuomotor policy as an actor to predict the next actions. Our experimental results show that RACER "
+        "outperforms the state-of-the-art Robotic View Transformer (RVT) on RLbench across various evaluation "
+        "settings, including standard long-horizon tasks, dynamic goal-change tasks and zero-shot unseen tasks, "
+        "achieving superior performance in both simulated and real world environments. Videos and code are "
+        "available at: https://rich-language-failure-recovery.github.io."
+    ),
+)
+
+
+def _fixture_passages() -> list[Passage]:
+    papers = read_papers(FIXTURES / "2026-06-30.jsonl")
+    return [Passage(arxiv_id=p.arxiv_id, title=p.title, text=p.abstract) for p in papers]
+
 
 RACER = Passage(
     arxiv_id="2409.14674",
@@ -104,3 +134,34 @@ async def test_no_passages_means_no_answer() -> None:
 
 def test_query_terms_drop_the_words_of_asking() -> None:
     assert query_terms("How does RACER compare to BC on these papers?") == ["racer", "bc"]
+
+
+async def test_racer_question_finds_failure_recovery_in_the_real_abstract() -> None:
+    """The issue's example: "recover" meets "recovery" and "failures" meets "failure"."""
+    answer = await _ask("What does RACER use to recover from failures?", [RACER_ABSTRACT, QUANT, MIRROR])
+
+    assert answer.supported and answer.cited_ids == ["2409.14674"]
+    assert "combines failure recovery data with rich language descriptions" in answer.text
+    assert "github.io" not in answer.text  # a link line is no answer unless links are asked for
+
+
+async def test_a_paraphrase_finds_the_sentence_in_other_words() -> None:
+    """ "imbalanced classes" finds "class imbalance": stems match in any order."""
+    passages = [p for p in _fixture_passages() if p.arxiv_id in {"2606.28402", "2606.28410", "2606.28643"}]
+
+    answer = await _ask("How does DCSNet deal with imbalanced classes?", passages)
+
+    assert answer.supported and answer.cited_ids[0] == "2606.28402"
+    first_quote = answer.text.splitlines()[1]
+    assert "class imbalance" in first_quote and "[2606.28402]" in first_quote
+
+
+async def test_naming_a_paper_is_not_answering_about_it() -> None:
+    """RACER's abstract says nothing about GPUs: naming RACER must not make any RACER line an answer."""
+    answer = await _ask("What GPU did the RACER authors train on?", [RACER_ABSTRACT, QUANT, MIRROR])
+
+    assert not answer.supported and answer.text == "The papers in this digest don't say."
+
+
+async def test_offline_there_are_no_search_terms_to_translate_with() -> None:
+    assert await ExtractiveAnswerer().search_terms("실패에서 어떻게 복구하나요?") is None

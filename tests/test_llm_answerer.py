@@ -12,7 +12,7 @@ from digestbot.bot.factory import make_answerer, make_gateway
 from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.models import Answer, Backend, Passage
-from tests.fakes.openai_server import ChatRequest, FakeOpenAIServer
+from tests.fakes.openai_server import ChatRequest, FakeOpenAIServer, Fault
 
 PASSAGES = [
     Passage(
@@ -130,3 +130,17 @@ async def test_a_failing_model_gives_a_clear_unsupported_answer_or_the_fallback(
 
 async def test_without_a_model_the_factory_returns_the_fallback() -> None:
     assert make_answerer(load_settings()) is None
+
+
+async def test_search_terms_are_english_words_from_the_model(server: FakeOpenAIServer) -> None:
+    terms = await answerer_for(server).search_terms("양자화된 FlashAttention 에이전트는?")
+
+    assert terms == "quantization agent FlashAttention"
+    (request,) = server.chat_requests("SearchTerms")
+    assert "<question>양자화된 FlashAttention 에이전트는?</question>" in request.body["messages"][-1]["content"]
+
+
+async def test_search_terms_failure_means_no_terms_not_a_crash(server: FakeOpenAIServer) -> None:
+    server.fail_next(Fault.http(500), Fault.http(500), task="SearchTerms")
+
+    assert await answerer_for(server, llm_max_retries=1).search_terms("실패에서 복구하나요?") is None

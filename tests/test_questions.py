@@ -9,6 +9,7 @@ through the ``openai`` SDK to the local fake OpenAI server.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -33,10 +34,11 @@ from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.gateway import GatewayConfig, LlmGateway, open_client
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.models import Digest, Paper
+from digestbot.summarizer.offline.answerer import needs_english_text
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
 from digestbot.summarizer.sources.jsonl import JsonlSource, read_papers
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page
-from tests.fakes.openai_server import ChatRequest, FakeOpenAIServer
+from tests.fakes.openai_server import ChatRequest, FakeOpenAIServer, default_brain
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DAY = dt.date(2026, 6, 26)
@@ -278,10 +280,22 @@ async def test_the_threads_earlier_turns_are_kept_as_bounded_context(bot: Bot) -
 
 async def test_a_question_is_answered_in_its_own_language(bot: Bot) -> None:
     korean = await bot.ask("RACER는 RLBench에서 얼마나 더 좋은가요?")
-    nothing = await bot.ask("파리 날씨는 어때요?")
+    nothing = await bot.ask("ImageNet 정확도는 얼마인가요?")
 
     assert isinstance(korean, AnswerReply) and korean.text.startswith("논문에서 인용한 내용:")
     assert isinstance(nothing, AnswerReply) and nothing.text == "이 다이제스트의 논문에는 그에 대한 내용이 없습니다."
+
+
+async def test_offline_a_question_without_english_words_is_told_matching_needs_english(bot: Bot) -> None:
+    """No model, no Latin-script word to match: say so plainly, in the digest's language."""
+    english_digest = await bot.ask("실패에서 어떻게 복구하나요?")
+    bot.link = dataclasses.replace(bot.link, language="ko")
+    korean_digest = await bot.ask("실패에서 어떻게 복구하나요?", thread="t-ko")
+
+    assert isinstance(english_digest, AnswerReply) and english_digest.citations == []
+    assert english_digest.text == needs_english_text("en")
+    assert english_digest.text.startswith("Offline matching needs English terms")
+    assert isinstance(korean_digest, AnswerReply) and korean_digest.text == needs_english_text("ko")
 
 
 async def test_messages_in_threads_that_are_not_digests_are_ignored(bot: Bot) -> None:
@@ -421,6 +435,48 @@ async def test_llm_history_reaches_the_model_as_delimited_turns(tmp_path: Path) 
     second = server.chat_requests(task="GroundedAnswer")[1].body["messages"][-1]["content"]
     assert "<history>\n<question>How does RACER recover from failures?</question>" in second
     assert second.rstrip().endswith("<question>And by how much on RLBench?</question>")
+
+
+async def test_llm_a_korean_question_is_searched_with_english_terms_from_one_cached_call(tmp_path: Path) -> None:
+    """A question with no Latin-script word: one small call turns it into English search terms,
+    those find the passages, and the answer call gets the question as asked, to answer in Korean."""
+
+    def brain(request: ChatRequest) -> dict[str, Any] | str:
+        if request.task != "GroundedAnswer":
+            return default_brain(request)
+        racer = [p for p in request.passages if p.arxiv_id == RACER.arxiv_id]
+        if not racer:
+            return {"answer": "논문에는 해당 내용이 없습니다.", "cited_ids": [], "supported": False}
+        return {"answer": f"RACER는 풍부한 언어 지도로 실패에서 복구합니다 [{RACER.arxiv_id}].",
+                "cited_ids": [RACER.arxiv_id], "supported": True}  # fmt: skip
+
+    question = "로봇이 실패에서 복구하는 방법은?"
+    with FakeOpenAIServer(brain=brain) as server:
+        async for bot in _bot(tmp_path, answerer=_llm_answerer(server)):  # type: ignore[attr-defined]
+            first = await bot.ask(question)
+            again = await bot.ask(question, thread="t2")
+
+    terms_calls = server.chat_requests(task="SearchTerms")
+    assert len(terms_calls) == 1  # the second asking reuses the cached terms
+    assert f"<question>{question}</question>" in terms_calls[0].body["messages"][-1]["content"]
+    for reply in (first, again):
+        assert isinstance(reply, AnswerReply) and _cited(reply) == {RACER.arxiv_id}
+        assert reply.text.startswith("RACER는")
+    answer_call = server.chat_requests(task="GroundedAnswer")[0].body["messages"][-1]["content"]
+    assert answer_call.rstrip().endswith(f"<question>{question}</question>")
+    assert f'<passage id="{RACER.arxiv_id}"' in answer_call
+
+
+async def test_llm_without_search_terms_the_question_is_told_matching_needs_english(tmp_path: Path) -> None:
+    def brain(request: ChatRequest) -> dict[str, Any] | str:
+        return {"terms": []} if request.task == "SearchTerms" else default_brain(request)
+
+    with FakeOpenAIServer(brain=brain) as server:
+        async for bot in _bot(tmp_path, answerer=_llm_answerer(server)):  # type: ignore[attr-defined]
+            reply = await bot.ask("파리 날씨는 어때요?")
+
+    assert isinstance(reply, AnswerReply) and reply.text == needs_english_text("en")
+    assert server.tasks()["SearchTerms"] == 1 and server.tasks()["GroundedAnswer"] == 0
 
 
 def test_papers_outside_the_fixture_are_not_in_the_digest() -> None:

@@ -44,6 +44,8 @@ The brain reads the data our prompts delimit as tags (texts are HTML-escaped ins
 ``<category slug="llm" fallback="no">…</category>``, ``<paper id="2606.12345"><title>…</title>
 <abstract>…</abstract></paper>``, ``<passage id="…"><title>…</title><text>…</text></passage>``,
 ``<question>…</question>``, ``<fact id="…">…</fact>`` and ``<sentence index="0">…</sentence>``.
+The ``SearchTerms`` task (English search terms for a non-English question) is answered from a
+small Korean glossary (:data:`GLOSSARY`).
 
 Usage is reported as the API does: ``prompt_tokens`` (characters / 4), ``completion_tokens`` and
 ``prompt_tokens_details.cached_tokens``, which emulates provider prompt caching: a system
@@ -604,6 +606,7 @@ def default_brain(request: ChatRequest) -> dict[str, Any] | str:
         "PaperDigest": paper_by_quoting,
         "GroundedAnswer": answer_by_overlap,
         "SentenceRewrites": rewrite_without_numbers,
+        "SearchTerms": search_terms_by_glossary,
     }
     handler = handlers.get(request.task)
     return handler(request) if handler else "{}"
@@ -705,6 +708,28 @@ def answer_by_overlap(request: ChatRequest) -> dict[str, Any]:
     if best[0] < 2:
         return {"answer": "The papers do not say.", "cited_ids": [], "supported": False}
     return {"answer": f"{best[1]} [{best[2]}]", "cited_ids": [best[2]], "supported": True}
+
+
+# What a model would make of a few Korean words; enough for questions about the test papers.
+GLOSSARY = {
+    "실패": "failure",
+    "복구": "recovery",
+    "회복": "recovery",
+    "로봇": "robot",
+    "언어": "language",
+    "지도": "guidance",
+    "에이전트": "agent",
+    "양자화": "quantization",
+    "의료": "medical",
+}
+
+
+def search_terms_by_glossary(request: ChatRequest) -> dict[str, Any]:
+    """English terms for the question's words found in :data:`GLOSSARY`, in question order, plus any
+    Latin-script names it already has."""
+    question = request.question
+    found = sorted((question.find(word), english) for word, english in GLOSSARY.items() if word in question)
+    return {"terms": [english for _, english in found] + _WORD.findall(question)}
 
 
 def rewrite_without_numbers(request: ChatRequest) -> dict[str, Any]:

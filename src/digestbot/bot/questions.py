@@ -21,12 +21,12 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
+from digestbot.bot.question_focus import ID_IN_TEXT, Scope, focus_of
 from digestbot.bot.question_limits import QuestionLimits, RateLimiter
 from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
 from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
@@ -34,10 +34,10 @@ from digestbot.bot.thread_turns import MemoryThreadTurns, SqlThreadTurns, Thread
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
-from digestbot.summarizer.offline.answerer import QUESTION_NOISE, stem, unsupported_text
+from digestbot.summarizer.offline.answerer import needs_english_text, query_terms, unsupported_text
 from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
-from digestbot.summarizer.text import words
+from digestbot.summarizer.stemming import fold
 
 if TYPE_CHECKING:
     from digestbot.bot.config import Settings
@@ -48,16 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ID = ARXIV_ID
-# ASCII boundaries, not \b: in "RACER는" or "2409.14674의" Hangul counts as a word character.
-_ID_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9.])(?:arXiv:)?({_ID})(?:v\d+)?(?![A-Za-z0-9])", re.IGNORECASE)
 _CITATION_GROUP = re.compile(rf"\[\s*((?:arXiv:)?{_ID}(?:v\d+)?(?:\s*[,;]\s*(?:arXiv:)?{_ID}(?:v\d+)?)*)\s*\]", re.I)
-_NAMED_PAPER = re.compile(r"\b((?:[\w\-]+\s+){1,3})paper\b", re.IGNORECASE)
-_NAME_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![A-Za-z0-9])")  # RACER, LLaMA
-# "Which of these runs on a single GPU?" asks across the papers even if one title says "GPU".
-_ACROSS_PAPERS = re.compile(r"\b(which|these|those|any|each|every|all)\b", re.IGNORECASE)
-# A title word names a paper only if few titles in the thread share it.
-_MAX_TITLES_PER_NAME = 2
-_MAX_NAMED_PAPERS = 3
 _HISTORY_ANSWER_CHARS = 1_000
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+([.,;:])")
 _FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers was removed.)"
@@ -67,6 +58,7 @@ _FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers wa
 _ANGLE_MENTION = re.compile(r"<([!@#])([&!]?)([^<>|\s]+)(?:\|([^<>]*))?>")
 _AT_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _ZERO_WIDTH_SPACE = "\u200b"
+_LATIN = re.compile(r"[A-Za-z]")
 
 # Scripts tell a question's language well enough to answer in it; Latin script could be any of
 # dozens of languages, so there the configured language wins (English if it is not Latin-written).
@@ -97,21 +89,6 @@ def question_language(question: str, configured: str) -> str:
         if pattern.search(question):
             return configured if base in family else language
     return configured if base not in _NON_LATIN else "en"
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """The papers a question may be answered from, and how to name them to the asker."""
-
-    papers: dict[str, Paper]
-    label: str
-    digest: Digest | None = None
-
-
-@dataclass(frozen=True)
-class _Focus:
-    arxiv_ids: list[str]
-    outside: list[str]
 
 
 class QuestionService:
@@ -151,7 +128,9 @@ class QuestionService:
         scope = await self._thread_scope(link)
         thread_key = f"{link.platform}:{link.channel_id}:{link.thread_id}"
         language = question_language(question, link.language)
-        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+        return await self._answer(
+            question.strip(), scope, thread_key=thread_key, language=language, digest_language=link.language
+        )
 
     async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply:
         refusal = self._admit(question, conversation)
@@ -159,10 +138,12 @@ class QuestionService:
             return refusal
         paper = self.index.papers([arxiv_id]).get(arxiv_id) or await self.digests.paper(arxiv_id)
         self.index.index_papers([paper])
-        scope = _Scope(papers={paper.arxiv_id: paper}, label=f"paper {paper.arxiv_id}")
+        scope = Scope(papers={paper.arxiv_id: paper}, label=f"paper {paper.arxiv_id}")
         thread_key = f"{conversation.channel_key}:{conversation.thread_id}" if conversation.thread_id else None
         language = question_language(question, self.digests.language)
-        return await self._answer(question.strip(), scope, thread_key=thread_key, language=language)
+        return await self._answer(
+            question.strip(), scope, thread_key=thread_key, language=language, digest_language=self.digests.language
+        )
 
     async def search(self, words: str, conversation: Conversation) -> Reply:
         """Title and abstract search over every stored digest, newest papers' dates shown."""
@@ -210,42 +191,55 @@ class QuestionService:
         self._per_channel.take(conversation.channel_key)
         return None
 
-    async def _thread_scope(self, link: ThreadLink) -> _Scope:
+    async def _thread_scope(self, link: ThreadLink) -> Scope:
         if link.digest_date is not None:
             digest = await self.digests.digest(link.digest_date, language=link.language)
             self.index_digest(digest)
             wanted = set(link.arxiv_ids)
             papers = {p.arxiv_id: p for p in digest.papers if not wanted or p.arxiv_id in wanted}
-            return _Scope(papers=papers, label=f"the {digest.date.isoformat()} digest", digest=digest)
+            return Scope(papers=papers, label=f"the {digest.date.isoformat()} digest", digest=digest)
         stored = self.index.papers(link.arxiv_ids)
         missing = [i for i in link.arxiv_ids if i not in stored]
         fetched = [await self.digests.paper(arxiv_id) for arxiv_id in missing]
         self.index.index_papers(fetched)
         papers = {**stored, **{p.arxiv_id: p for p in fetched}}
         label = f"paper {link.arxiv_ids[0]}" if len(link.arxiv_ids) == 1 else "this thread's papers"
-        return _Scope(papers=papers, label=label)
+        return Scope(papers=papers, label=label)
 
-    async def _answer(self, question: str, scope: _Scope, *, thread_key: str | None, language: str) -> Reply:
-        focus = _focus(question, scope)
+    async def _answer(
+        self, question: str, scope: Scope, *, thread_key: str | None, language: str, digest_language: str
+    ) -> Reply:
+        search = await self._search_text(question)
+        focus = focus_of(question, scope)
+        if not (focus.arxiv_ids or focus.outside) and search != question:
+            focus = focus_of(search, scope)
         if focus.outside:
             return TextReply(self._outside_message(focus.outside, scope))
         ids = focus.arxiv_ids or list(scope.papers)
-        passages = self.index.passages_for(question, ids, self.limits.passages)
+        passages = self.index.passages_for(search, ids, self.limits.passages)
         if await self._add_full_text(focus.arxiv_ids or _ids_of(passages), scope):
-            passages = self.index.passages_for(question, ids, self.limits.passages)
+            passages = self.index.passages_for(search, ids, self.limits.passages)
         if focus.arxiv_ids or len(ids) <= self.limits.passages:
             passages = _with_abstracts(passages, [scope.papers[i] for i in ids], limit=self.limits.passages)
         history = self.turns.recent(thread_key, self.limits.history_turns) if thread_key else []
+        reply = AnswerReply(text=unsupported_text(language), citations=[])
         if passages:
             answer = await self.answerer.answer(question, passages, history=history, language=language)
             reply = _checked_reply(answer.text, answer.cited_ids, scope)
-        else:
-            reply = AnswerReply(text=unsupported_text(language), citations=[])
+        if not reply.citations and _untranslated(search):
+            reply = AnswerReply(text=needs_english_text(digest_language), citations=[])
         if thread_key:
             self.turns.add(thread_key, question, reply.text[:_HISTORY_ANSWER_CHARS])
         return reply
 
-    async def _add_full_text(self, arxiv_ids: Sequence[str], scope: _Scope) -> bool:
+    async def _search_text(self, question: str) -> str:
+        """The words to retrieve passages with: the question's own, or, when it has none that
+        can match English text (a Korean question), English terms from the model if there is one."""
+        if not _untranslated(question):
+            return question
+        return await self.answerer.search_terms(question) or question
+
+    async def _add_full_text(self, arxiv_ids: Sequence[str], scope: Scope) -> bool:
         """Fetch and index the full text of the first few papers the question is about; True if any
         was added. Each paper is fetched at most once (the fetcher's cache), politely paced."""
         if self.fulltext is None:
@@ -261,7 +255,7 @@ class QuestionService:
                 added = True
         return added
 
-    def _outside_message(self, arxiv_ids: list[str], scope: _Scope) -> str:
+    def _outside_message(self, arxiv_ids: list[str], scope: Scope) -> str:
         known = self.index.papers(arxiv_ids)
         named = []
         for arxiv_id in arxiv_ids:
@@ -273,6 +267,11 @@ class QuestionService:
             f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} not in {scope.label}, so I can't answer "
             f"about it here. Ask about it directly with /digest ask {first} <question>."
         )
+
+
+def _untranslated(text: str) -> bool:
+    """True for text with no Latin letter at all, which offline matching cannot use."""
+    return not query_terms(text) and not _LATIN.search(fold(text))
 
 
 def _in(seconds: float) -> str:
@@ -296,51 +295,14 @@ def _with_abstracts(passages: list[Passage], papers: Sequence[Paper], *, limit: 
     return (passages + extra)[: max(limit, len(passages))]
 
 
-def _focus(question: str, scope: _Scope) -> _Focus:
-    """The papers a question names: ids first, then a category ("the healthcare papers"), then
-    title words ("the mirror paper", "RACER"); none named means the whole scope."""
-    mentioned = list(dict.fromkeys(m.group(1) for m in _ID_IN_TEXT.finditer(question)))
-    if mentioned:
-        inside = [i for i in mentioned if i in scope.papers]
-        return _Focus(arxiv_ids=inside, outside=[i for i in mentioned if i not in scope.papers])
-    return _Focus(arxiv_ids=_named_category(question, scope) or _named_by_title(question, scope), outside=[])
-
-
-def _named_category(question: str, scope: _Scope) -> list[str]:
-    if scope.digest is None:
-        return []
-    lowered = question.lower()
-    for section in scope.digest.sections:
-        category = section.category
-        names = {category.slug, category.name.lower(), *(a.lower() for a in category.aliases)}
-        pattern = r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s+(?:papers?|section|category)\b"
-        if re.search(pattern, lowered):
-            return [p.arxiv_id for p in section.papers if p.arxiv_id in scope.papers]
-    return []
-
-
-def _named_by_title(question: str, scope: _Scope) -> list[str]:
-    titles = {arxiv_id: {stem(w) for w in words(paper.title)} for arxiv_id, paper in scope.papers.items()}
-    candidates = [] if _ACROSS_PAPERS.search(question) else [m.group(0) for m in _NAME_TOKEN.finditer(question)]
-    for match in _NAMED_PAPER.finditer(question):
-        candidates += [w for w in match.group(1).split() if w.lower() not in QUESTION_NOISE]
-    named: list[str] = []  # "how does RACER compare to BC?" names two papers
-    for candidate in dict.fromkeys(candidates):
-        key = stem(candidate.lower())
-        matching = [arxiv_id for arxiv_id, title in titles.items() if key in title]
-        if len(matching) <= _MAX_TITLES_PER_NAME:
-            named += matching
-    return list(dict.fromkeys(named))[:_MAX_NAMED_PAPERS]
-
-
-def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: _Scope) -> AnswerReply:
+def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: Scope) -> AnswerReply:
     """The answer with mentions defused and citations limited to the scope's papers; a citation
     of any other paper is removed and the removal said out loud."""
     foreign: list[str] = []
     cited: list[str] = []
 
     def keep_inside(match: re.Match[str]) -> str:
-        ids = [m.group(1) for m in _ID_IN_TEXT.finditer(match.group(1))]
+        ids = [m.group(1) for m in ID_IN_TEXT.finditer(match.group(1))]
         inside = [i for i in ids if i in scope.papers]
         foreign.extend(i for i in ids if i not in scope.papers)
         cited.extend(inside)

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, TextClause, bindparam, text
 
 from digestbot.summarizer.models import Digest, Paper, Passage
-from digestbot.summarizer.offline.answerer import query_terms, stem
+from digestbot.summarizer.offline.answerer import query_terms
 from digestbot.summarizer.sources.fulltext import TextChunk
+from digestbot.summarizer.stemming import stem
 
 if TYPE_CHECKING:
     from digestbot.bot.digests import DigestStore

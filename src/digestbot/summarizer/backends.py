@@ -58,3 +58,8 @@ class Answerer(Protocol):
     ) -> Answer:
         """Answer only from ``passages``; ``history`` is the thread's earlier (question, answer) turns."""
         ...
+
+    async def search_terms(self, question: str) -> str | None:
+        """English search words for a question that has none to match (a Korean question), so
+        its passages can be found; ``None`` when this back end cannot translate (offline)."""
+        ...

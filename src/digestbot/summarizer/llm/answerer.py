@@ -16,8 +16,8 @@ from digestbot.summarizer.ids import CITATION
 from digestbot.summarizer.llm.gateway import LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, drop_ungrounded
 from digestbot.summarizer.llm.notes import note
-from digestbot.summarizer.llm.prompts import answer_prompt
-from digestbot.summarizer.llm.schemas import GroundedAnswer
+from digestbot.summarizer.llm.prompts import answer_prompt, search_terms_prompt
+from digestbot.summarizer.llm.schemas import GroundedAnswer, SearchTerms
 from digestbot.summarizer.models import Answer, Backend, Passage
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,16 @@ class LlmAnswerer:
             text = note("answer_failed", language, reason=error)
             return Answer(text=text, cited_ids=[], supported=False, backend=self.backend)
         return self._checked(reply, passages, question=question, language=language)
+
+    async def search_terms(self, question: str) -> str | None:
+        """One small call (cached by the gateway like every call): the question's English search
+        terms. On failure the question simply finds no passages, as offline."""
+        try:
+            reply = await self.gateway.complete(search_terms_prompt(question), SearchTerms, stage=STAGE)
+        except LlmError as error:
+            log.warning("answerer: no search terms from the model (%s)", error)
+            return None
+        return " ".join(reply.terms) or None
 
     def _checked(self, reply: GroundedAnswer, passages: Sequence[Passage], *, question: str, language: str) -> Answer:
         known = list(dict.fromkeys(p.arxiv_id for p in passages))

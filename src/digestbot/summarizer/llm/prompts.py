@@ -34,6 +34,7 @@ REDUCE_VERSION = "category-reduce/1"
 PAPER_VERSION = "paper/1"
 ANSWER_VERSION = "answer/1"
 REWRITE_VERSION = "rewrite/1"
+SEARCH_TERMS_VERSION = "search-terms/1"
 
 KEYWORD_HINTS = 10
 QUESTION_CHARS = 2000
@@ -184,6 +185,14 @@ and what they do cover.
 - "supported": true only if the passages contain the answer.
 Answer in the language the question is written in; if that is unclear, in {language}."""
 
+_SEARCH_TERMS_TASK = """\
+Task: the <question> asks about research papers whose titles and abstracts are in English, but it \
+has no English words to search them with (it is written in another language or script). Return \
+"terms": 3 to 10 English search terms, single words or short phrases, that a keyword search over \
+English titles and abstracts should use to find the answer: the question's content words in \
+English, and names of methods, models and datasets in their usual Latin spelling. Do not answer \
+the question."""
+
 _REWRITE_TASK = """\
 Task: each <sentence> below quotes a number that does not appear in the <paper> sources. \
 Rewrite each sentence so that it states only what the sources say: copy numbers exactly from \
@@ -281,3 +290,9 @@ def rewrite_prompt(sentences: Sequence[str], sources: Sequence[Paper]) -> Prompt
         ]
     )
     return Prompt(REWRITE_VERSION, _system(_REWRITE_TASK), user)
+
+
+def search_terms_prompt(question: str) -> Prompt:
+    """English search terms for a question that has none (see :class:`SearchTerms`)."""
+    user = f"<question>{data(question[:QUESTION_CHARS])}</question>"
+    return Prompt(SEARCH_TERMS_VERSION, _system(_SEARCH_TERMS_TASK), user)

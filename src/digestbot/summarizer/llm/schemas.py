@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+MAX_SEARCH_TERMS = 12
+MAX_TERM_CHARS = 60
+
 
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -112,6 +115,19 @@ class GroundedAnswer(_Wire):
     answer: str
     cited_ids: list[str]
     supported: bool
+
+
+class SearchTerms(_Wire):
+    """English search terms for a question written without any (a Korean question). Terms are
+    folded to one line each and capped, so a rambling reply cannot become a huge query."""
+
+    terms: list[str]
+
+    @field_validator("terms")
+    @classmethod
+    def _short(cls, value: list[str]) -> list[str]:
+        folded = (" ".join(term.split())[:MAX_TERM_CHARS] for term in value)
+        return [term for term in folded if term][:MAX_SEARCH_TERMS]
 
 
 class Rewrite(_Wire):

@@ -8,15 +8,15 @@ quoting something merely nearby, because a confident wrong quote is worse than "
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
+from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
 from digestbot.summarizer.offline.summarizer import contribution_sentence
-from digestbot.summarizer.text import numbers_in, shorten_quote, split_sentences, words
+from digestbot.summarizer.stemming import fold, latin_words, stem
+from digestbot.summarizer.text import shorten_quote
 
 # Function words and the verbs of asking: they say what kind of answer is wanted, not about what.
 _NOISE_WORDS = """a about above after again all also am an and any anything are as at be been being both but by can
@@ -25,36 +25,62 @@ _NOISE_WORDS = """a about above after again all also am an and any anything are 
     says should so some such tell than that the their them then there these they this those to too us versus
     much many long take takes vs was we were what when where whether which while who whom whose why will with
     would you your work works describe mention mentions mentioned talk talks study studies article articles author
-    authors digest run runs"""
+    authors digest run runs get gets got lot lots still use used uses using according"""
 QUESTION_NOISE = frozenset(_NOISE_WORDS.split())
+# By stem too, so "telling" and "describes" are as empty as "tell" and "describe".
+_NOISE_STEMS = frozenset(stem(word) for word in QUESTION_NOISE)
 _SUMMARY_CUE = re.compile(r"\b(summari[sz]e|summary|overview|tl;?dr|gist|what are (these|they) about)\b|요약", re.I)
 _QUANTITY_CUE = re.compile(
-    r"\b(how (many|much|fast|large|big|long|well)|percent|percentage|speed-?up|accuracy|score|number)\b|%", re.I
+    r"\b(how (many|much|fast|large|big|long|well|accurate|precise|far)|percent|percentage|speed-?up|accuracy|score|"
+    r"number|precision|recall|f1)\b|%",
+    re.I,
 )
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "ly", "s")
-MAX_QUOTES = 3
-QUOTES_PER_PAPER = 2
+_LINK_CUE = re.compile(r"\b(code|github|link|url|repo|repository|download|website)\b", re.I)
+# "How big", "how far": the adjective asks for a quantity (see _QUANTITY_CUE), papers rarely use it.
+_HOW_ADJECTIVE = re.compile(r"\bhow\s+(?:big|large|small|far|good|often)\b", re.I)
+# "Which environments…", "what dataset…": the noun names the answer's type; the answer itself
+# ("experiments on ALFWorld") often lacks it, so it steers the ranking without being required.
+# "Which sign language models are…": the noun before the first auxiliary, at most three words on.
+_AUXILIARY = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
+_ANSWER_TYPE = re.compile(
+    rf"\b(?:which|what)\s+(?!{_AUXILIARY}\b)((?:[A-Za-z][\w\-]*\s+){{0,2}}?)([A-Za-z][\w\-]*)\s+{_AUXILIARY}\b", re.I
+)
+# "the chess rating paper", "the aneurysm study": the words a question names its paper by.
+_SUBJECT = re.compile(r"\b((?:[\w\-]+\s+){1,3})(?:paper|study|work|article)\b", re.I)
 MAX_SUMMARY_PAPERS = 5
-# Share of the question (by term rarity) that the best sentence must cover to count as an answer.
-MIN_COVERAGE = 0.5
-_K1, _B = 1.2, 0.75
+# Words papers and questions use for the same thing: a user asks what RACER was "tested on",
+# the abstract reports "experiments on RLBench". Each group matches as one word.
+_SYNONYM_GROUPS = (
+    ("test", "tested", "evaluate", "evaluation", "experiment", "benchmark", "assess"),
+    ("faster", "speedup", "accelerate", "acceleration"),
+    ("accurate", "accuracy"),
+)
+_SYNONYMS = {
+    stem(word): frozenset(stem(other) for other in group if stem(other) != stem(word))
+    for group in _SYNONYM_GROUPS
+    for word in group
+}
 
 _PHRASES = {
     "en": {
         "intro": "From the papers (quoted):",
         "summary": "What each paper says it does (quoted):",
         "unsupported": "The papers in this digest don't say.",
+        "needs_english": "Offline matching needs English terms: your question has no English words to match "
+        "against the papers. Please ask again with English keywords, e.g. “RACER failure recovery”.",
     },
     "ko": {
         "intro": "논문에서 인용한 내용:",
         "summary": "각 논문이 밝힌 기여(인용):",
         "unsupported": "이 다이제스트의 논문에는 그에 대한 내용이 없습니다.",
+        "needs_english": "오프라인 검색은 영어 단어로만 논문과 맞춰 볼 수 있는데, 질문에 영어 단어가 없습니다. "
+        "영어 키워드로 다시 질문해 주세요(예: “RACER failure recovery”).",
     },
 }
 
 
 def _phrase(language: str, key: str) -> str:
-    return _PHRASES.get(language, _PHRASES["en"])[key]
+    return (_PHRASES.get(language) or _PHRASES.get(language.split("-")[0]) or _PHRASES["en"])[key]
 
 
 def unsupported_text(language: str) -> str:
@@ -62,25 +88,21 @@ def unsupported_text(language: str) -> str:
     return _phrase(language, "unsupported")
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper: "quantized", "quantization" and "quantizes" meet at "quantiz"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix == "s" else 4):
-            return word[: -len(suffix)]
-    return word
+def needs_english_text(language: str) -> str:
+    """Why a question without English words got no answer offline, and what to do instead."""
+    return _phrase(language, "needs_english")
 
 
 def query_terms(text: str) -> list[str]:
     """The words of a question that can match a paper, in order, without repeats."""
-    return list(dict.fromkeys(w for w in words(text) if w not in QUESTION_NOISE and (len(w) > 1 or w.isdigit())))
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    passage: Passage
-    text: str
-    stems: Counter[str]
-    title_stems: frozenset[str]
+    plain = _HOW_ADJECTIVE.sub("how", text)
+    return list(
+        dict.fromkeys(
+            w
+            for w in latin_words(plain)
+            if w not in QUESTION_NOISE and stem(w) not in _NOISE_STEMS and (len(w) > 1 or w.isdigit())
+        )
+    )
 
 
 class ExtractiveAnswerer:
@@ -96,28 +118,21 @@ class ExtractiveAnswerer:
     ) -> Answer:
         if passages and _SUMMARY_CUE.search(question):
             return self._summary(passages, language)
-        weights = _term_weights(question, history)
-        sentences = [
-            _Sentence(
-                passage=p,
-                text=s,
-                stems=Counter(stem(w) for w in words(s)),
-                title_stems=frozenset(stem(w) for w in words(p.title)),
-            )
-            for p in passages
-            for s in split_sentences(p.text)
-        ]
-        chosen = _best_sentences(sentences, weights, wants_numbers=bool(_QUANTITY_CUE.search(question)))
+        chosen = best_sentences(_query(question, history), passages)
         if not chosen:
             return Answer(text=_phrase(language, "unsupported"), cited_ids=[], supported=False, backend=self.backend)
         lines = [_phrase(language, "intro")]
-        lines += [f"• “{shorten_quote(s.text)}” [{s.passage.arxiv_id}]" for s in chosen]
+        lines += [f"• “{shorten_quote(text)}” [{passage.arxiv_id}]" for passage, text in chosen]
         return Answer(
             text="\n".join(lines),
-            cited_ids=_unique(s.passage.arxiv_id for s in chosen),
+            cited_ids=_unique(passage.arxiv_id for passage, _ in chosen),
             supported=True,
             backend=self.backend,
         )
+
+    async def search_terms(self, question: str) -> str | None:
+        """Offline there is nothing to translate a question with."""
+        return None
 
     def _summary(self, passages: Sequence[Passage], language: str) -> Answer:
         """One contribution sentence per paper, for "summarize these papers"-style questions."""
@@ -136,66 +151,45 @@ class ExtractiveAnswerer:
         )
 
 
-def _term_weights(question: str, history: Sequence[tuple[str, str]]) -> dict[str, float]:
+def _query(question: str, history: Sequence[tuple[str, str]]) -> Query:
     """The question's stems; a short follow-up ("and its dataset?") also borrows the previous
     question's terms at half weight, since it continues that question."""
-    weights = {stem(t): 1.0 for t in query_terms(question)}
+    weights: dict[str, float] = {}
+    compounds: list[tuple[str, str, str]] = []
+    terms = query_terms(question)
+    for term in terms:
+        parts = [p for p in term.split("-") if len(p) > 1 or p.isdigit()] or [term]
+        weights.update(dict.fromkeys((stem(part) for part in parts), 1.0))
+        compounds += [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(parts)]
+    pairs = [(stem(a), stem(b), stem(a + b)) for a, b in itertools.pairwise(terms) if "-" not in a + b]
+    answer_type, optional = _answer_type(question, weights)
+    borrowed = {answer_type} if optional and answer_type else set()
     if history and len(weights) <= 2:
-        for term in query_terms(history[-1][0]):
-            weights.setdefault(stem(term), 0.5)
-    return weights
+        borrowed = {stem(term) for term in query_terms(history[-1][0])} - set(weights)
+    weights.update(dict.fromkeys(borrowed, 0.5))
+    return Query(
+        weights=weights,
+        borrowed=frozenset(borrowed),
+        names=system_names(question) & weights.keys(),
+        subject=frozenset(stem(w) for m in _SUBJECT.finditer(question) for w in query_terms(m.group(1))),
+        pairs=pairs,
+        compounds=compounds + pairs,
+        synonyms={t: _SYNONYMS[t] for t in weights if t in _SYNONYMS},
+        answer_type=answer_type,
+        wants_numbers=bool(_QUANTITY_CUE.search(question)),
+        wants_links=bool(_LINK_CUE.search(question)),
+    )
 
 
-def _best_sentences(
-    sentences: Sequence[_Sentence], weights: dict[str, float], *, wants_numbers: bool
-) -> list[_Sentence]:
-    """BM25 over sentences, with two guards: some passage (title and text together) must cover
-    at least :data:`MIN_COVERAGE` of the question, and only sentences of such passages are quoted."""
-    if not sentences or not weights:
-        return []
-    count = len(sentences)
-    # A term no sentence has counts as if one had it: absent words of a question matter, but not
-    # more than its rarest present word (else one odd word would veto every answer).
-    frequency = Counter(term for s in sentences for term in set(s.stems) if term in weights)
-    idf = {
-        t: weights[t] * math.log(1 + (count - max(1, frequency[t]) + 0.5) / (max(1, frequency[t]) + 0.5))
-        for t in weights
-    }
-    # Coverage counts the question's own terms: borrowed ones steer ranking, they are not asked.
-    own = [t for t, weight in weights.items() if weight == 1.0] or list(weights)
-    total = sum(idf[t] for t in own) or 1.0
-    found_in: dict[int, set[str]] = {}
-    for sentence in sentences:
-        found_in.setdefault(id(sentence.passage), set(sentence.title_stems)).update(sentence.stems)
-    passage_coverage = {key: sum(idf[t] for t in own if t in found) / total for key, found in found_in.items()}
-    # Relevance also counts borrowed terms: of two passages that answer, the one about the
-    # thread's subject ranks first.
-    everything = sum(idf.values()) or 1.0
-    relevance = {key: sum(idf[t] for t in weights if t in found) / everything for key, found in found_in.items()}
-    average_length = sum(sum(s.stems.values()) for s in sentences) / count
-    scored: list[tuple[float, _Sentence]] = []
-    for sentence in sentences:
-        matched = [t for t in weights if sentence.stems[t]]
-        if not any(t in own for t in matched) or passage_coverage[id(sentence.passage)] < MIN_COVERAGE:
-            continue
-        length = sum(sentence.stems.values())
-        score = sum(
-            idf[t] * sentence.stems[t] * (_K1 + 1) / (sentence.stems[t] + _K1 * (1 - _B + _B * length / average_length))
-            for t in matched
-        )
-        score += 0.5 * sum(idf[t] for t in weights if t in sentence.title_stems and t not in matched)
-        if wants_numbers and numbers_in(sentence.text):
-            score *= 1.5
-        scored.append((score * (0.5 + relevance[id(sentence.passage)]), sentence))
-    scored.sort(key=lambda item: -item[0])
-    chosen: list[_Sentence] = []
-    for score, sentence in scored:
-        if score < 0.3 * scored[0][0] or len(chosen) == MAX_QUOTES:
-            break
-        same_paper = sum(c.passage.arxiv_id == sentence.passage.arxiv_id for c in chosen)
-        if same_paper < QUOTES_PER_PAPER and all(c.text != sentence.text for c in chosen):
-            chosen.append(sentence)
-    return chosen
+def _answer_type(question: str, weights: dict[str, float]) -> tuple[str | None, bool]:
+    """The stem of the noun naming the kind of answer wanted ("which *models* were…"), and
+    whether the question may be answered without it: a lone generic noun ("which environments
+    is OPID evaluated on?" -> "experiments on ALFWorld") may be missing; a specific phrase
+    ("what learning rate…") or a name ("what GPU…") may not."""
+    found = _ANSWER_TYPE.search(fold(question))
+    if found is None or len(weights) <= 2 or stem(found.group(2).lower()) not in weights:
+        return None, False
+    return stem(found.group(2).lower()), not found.group(1).strip() and found.group(2).islower()
 
 
 def _unique(ids: Iterable[str]) -> list[str]:
