@@ -37,6 +37,10 @@ MIN_NAME_IDF = 4.0
 """A system name names one paper only if few abstracts use it (RACER, DD-Elo; not LLM, GPU)."""
 NAME_CREDIT = 0.5
 """Share of a paper-naming word's weight that every sentence of that paper gets, matched or not."""
+TITLE_WORD_SHARE = 0.02
+"""Share of BM25 that an ordinary title word the question asks about still earns in the sentences
+that contain it: enough to break the tie between a paper's sentences, too little to outweigh the
+words the question adds to the title."""
 OPENING_PENALTY = 0.8
 """An abstract's first sentence is mostly background ("Prediction markets rest on…"), seldom an answer."""
 COORD = 0.5
@@ -150,11 +154,14 @@ def best_sentences(query: Query, passages: Sequence[Passage]) -> list[tuple[Pass
             continue
         named = {t for t in weight if t in passage.names and t in passage.found}
         score = _bm25(sentence, matched - named, weight, average_length)
-        score += NAME_CREDIT * sum(weight[t] for t in named)
+        score += NAME_CREDIT * sum(weight[t] for t in sorted(named))
+        # A title's ordinary words ("failure recovery") still count a little where they occur:
+        # when the question asks only in the title's words, every sentence would otherwise tie.
+        score += TITLE_WORD_SHARE * _bm25(sentence, (matched & named) - passage.proper, weight, average_length)
         score += _phrase_bonus(sentence, query, {t: w for t, w in weight.items() if t not in named})
         score *= _cue_factor(sentence, query, matched)
         relevance = sum(weight[t] for t in weight if t in passage.found) / everything
-        coordination = sum(weight[t] for t in matched | named) / everything
+        coordination = sum(weight[t] for t in sorted(matched | named)) / everything
         scored.append((score * (0.5 + relevance) * (COORD + coordination), sentence))
     return _diverse([s for _, s in sorted(scored, key=lambda item: -item[0])], scored)
 
@@ -234,7 +241,7 @@ def _matched(stems: Counter[str] | set[str], query: Query) -> set[str]:
 def _bm25(sentence: _Sentence, matched: set[str], weight: dict[str, float], average_length: float) -> float:
     length = len(sentence.positions)
     score = 0.0
-    for term in matched:
+    for term in sorted(matched):  # a fixed order: equal sentences must score exactly equal
         frequency = max(1, sentence.stems[term])
         score += weight[term] * frequency * (_K1 + 1) / (frequency + _K1 * (1 - _B + _B * length / average_length))
     return score
