@@ -93,7 +93,48 @@ def test_read_labels_normalizes_versions_and_skips_blank_lines(tmp_path: Path) -
         json.dumps({"id": "2606.26612", "label": "cv"}),
     )
 
-    assert read_labels(path) == {"2606.26100": "llm", "2606.26612": "cv"}
+    assert read_labels(path).main == {"2606.26100": "llm", "2606.26612": "cv"}
+
+
+def test_read_labels_keeps_the_acceptable_alternatives_without_the_main_label(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "day.labels.jsonl",
+        json.dumps({"id": "2606.26100", "label": "rl", "acceptable": ["cv", "rl"]}),
+        json.dumps({"id": "2606.26612", "label": "cv"}),
+    )
+
+    labels = read_labels(path)
+
+    assert labels.main == {"2606.26100": "rl", "2606.26612": "cv"}
+    assert labels.acceptable == {"2606.26100": frozenset({"cv"})}
+
+
+@pytest.mark.parametrize(
+    ("acceptable", "message"),
+    [("cv", '"acceptable" must be a list'), (["robots"], r"unknown acceptable label\(s\) \['robots'\]")],
+)
+def test_read_labels_rejects_bad_acceptable_lists(tmp_path: Path, acceptable: object, message: str) -> None:
+    path = _write(tmp_path / "bad.jsonl", json.dumps({"id": "2606.26100", "label": "llm", "acceptable": acceptable}))
+
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}:1: {message}"):
+        read_labels(path)
+
+
+def test_an_acceptable_prediction_counts_as_right_under_its_own_class() -> None:
+    labels = {"a": "x", "b": "x", "c": "y"}
+    predicted = {"a": "y", "b": "z", "c": "y"}
+
+    result = evaluate(predicted, labels, SLUGS, acceptable={"a": {"y"}, "b": {"y"}})
+
+    # a: y is acceptable -> right, counted as a y paper; b: z is not acceptable -> wrong.
+    assert result.accuracy == pytest.approx(2 / 3)
+    assert result.strict_accuracy == pytest.approx(1 / 3)
+    assert result.accepted == 1
+    assert result.confusion["y"]["y"] == 2 and result.confusion["x"]["z"] == 1
+    assert result.per_class["y"].f1 == 1.0
+    assert result.per_class["x"].recall == 0.0
+    report = format_report(result)
+    assert "(1 right by an acceptable alternative label; accuracy on main labels alone: 0.333)" in report
 
 
 def test_read_labels_names_file_and_line_of_broken_json(tmp_path: Path) -> None:
@@ -113,7 +154,7 @@ def test_read_labels_names_file_and_line_of_unknown_slug(tmp_path: Path) -> None
 def test_read_labels_accepts_a_custom_slug_list(tmp_path: Path) -> None:
     path = _write(tmp_path / "custom.jsonl", json.dumps({"id": "2606.26100", "label": "astro"}))
 
-    assert read_labels(path, slugs=["astro", "misc"]) == {"2606.26100": "astro"}
+    assert read_labels(path, slugs=["astro", "misc"]).main == {"2606.26100": "astro"}
 
 
 @pytest.mark.parametrize(

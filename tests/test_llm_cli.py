@@ -60,6 +60,34 @@ def test_eval_scores_the_llm_categorizer_and_records_its_cost(server: FakeOpenAI
     assert len(server.chat_requests()) == 4  # the database cache answered the second run
 
 
+def test_eval_counts_an_acceptable_alternative_as_right_and_reports_per_class_scores(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    lines = [
+        # Labelled "rl" but every other category accepted: whatever the categorizer says is right.
+        '{"id": "2606.28729", "label": "rl", "acceptable": '
+        '["inference", "cv", "llm", "general", "healthcare", "multimodal", "training"]}',
+        '{"id": "2606.28926", "label": "llm"}',
+    ]
+    labels.write_text("\n".join(lines) + "\n")
+
+    result = runner.invoke(app, ["eval", "--labels", str(labels), "--source", str(PAPERS)])
+
+    assert result.exit_code == 0, result.output
+    assert "1 right by an acceptable alternative label" in result.stdout
+    assert "precision  recall     f1  support" in result.stdout
+    assert "confusion (rows: label, columns: predicted)" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if line.startswith("label \\ predicted"))
+    assert "rl" not in header.split()  # the accepted paper counts under its predicted category
+
+
+def test_eval_rejects_an_unknown_acceptable_category(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"id": "2606.28729", "label": "llm", "acceptable": ["astro"]}\n')
+    result = runner.invoke(app, ["eval", "--labels", str(labels), "--source", str(PAPERS)])
+    assert result.exit_code == 1
+    assert "labels.jsonl:1: unknown acceptable label(s) ['astro']" in result.stderr
+
+
 def test_eval_names_labelled_papers_missing_from_the_source(tmp_path: Path) -> None:
     labels = tmp_path / "labels.jsonl"
     labels.write_text('{"id": "2606.99999", "label": "llm"}\n')

@@ -65,7 +65,13 @@ async def dry_run_report(service: DigestService, day: dt.date | None = None) -> 
 
 
 def evaluate_categorizer(
-    labels: Annotated[Path, typer.Option("--labels", help='JSON Lines of {"id": "2606.12345", "label": "llm"}.')],
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels",
+            help='JSON Lines of {"id": "2606.12345", "label": "llm"}, optionally with "acceptable": ["cv", …].',
+        ),
+    ],
     source: Annotated[
         str, typer.Option("--source", help="Where the labelled papers are: sample, or a .jsonl file of papers.")
     ],
@@ -81,10 +87,10 @@ def evaluate_categorizer(
     taxonomy = make_taxonomy(settings)
     try:
         wanted = read_labels(labels, taxonomy.slugs)
-        papers = [p for p in make_source(settings, source).listing().papers if p.arxiv_id in wanted]
+        papers = [p for p in make_source(settings, source).listing().papers if p.arxiv_id in wanted.main]
     except (ValueError, OSError, SourceError, ConfigError) as error:
         raise Console.fail(str(error)) from None
-    missing = sorted(set(wanted) - {p.arxiv_id for p in papers})
+    missing = sorted(set(wanted.main) - {p.arxiv_id for p in papers})
     if missing:
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         raise Console.fail(f"{len(missing)} labelled paper(s) are not in {source}: {shown}.")
@@ -97,7 +103,8 @@ def evaluate_categorizer(
     Console.progress(f"Categorizing {len(papers)} labelled papers with {_describe(settings)}…")
     assignments = run_use_case(categorizer.categorize(papers))
     fallbacks = sum(a.reason.startswith(OFFLINE_FALLBACK) for a in assignments)
-    report = evaluate({a.arxiv_id: a.slug for a in assignments}, wanted, taxonomy.slugs)
+    predicted = {a.arxiv_id: a.slug for a in assignments}
+    report = evaluate(predicted, wanted.main, taxonomy.slugs, acceptable=wanted.acceptable)
     typer.echo(f"categorizer: {_describe(settings)}")
     typer.echo(format_report(report))
     if fallbacks:

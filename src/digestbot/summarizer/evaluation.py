@@ -4,12 +4,18 @@ Pure functions over ``{arxiv_id: slug}`` mappings, so the same code scores the o
 categorizer, an LLM categorizer or a team's own taxonomy, from the CLI or a benchmark script.
 Macro-F1 is reported next to accuracy because a day's papers are dominated by two or three
 categories: a categorizer that ignores the small ones can look accurate and still be useless.
+
+A label file may list, beside a paper's main label, other categories a careful reader would also
+accept (``"acceptable": ["cv"]`` for a driving world model labelled ``rl``): two annotators
+disagree on such papers, so a prediction in that list counts as right. Scores are computed as if
+the paper had been labelled with the accepted prediction, so per-class figures and the confusion
+matrix agree with the accuracy.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +23,14 @@ from digestbot.summarizer.ids import InvalidArxivId, split_versioned_id
 from digestbot.summarizer.taxonomy import load_taxonomy
 
 _CORNER = "label \\ predicted"
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Hand labels: each paper's main category and the other categories also accepted for it."""
+
+    main: dict[str, str]
+    acceptable: dict[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -36,19 +50,31 @@ class Evaluation:
     ``classes`` lists, in taxonomy order, every category present in the labels or the
     predictions; macro-F1 averages over exactly these, so a category that is predicted but
     never labelled (a pure false positive) still costs something. ``confusion[label][predicted]``
-    counts papers, with every class present as a row and a column.
+    counts papers, with every class present as a row and a column; a paper whose prediction was
+    one of its acceptable alternatives counts under the prediction's row. ``accepted`` is how
+    many papers were right only thanks to such an alternative, and ``strict_accuracy`` is the
+    accuracy against the main labels alone.
     """
 
     total: int
     accuracy: float
+    strict_accuracy: float
+    accepted: int
     macro_f1: float
     classes: tuple[str, ...]
     per_class: dict[str, ClassScores]
     confusion: dict[str, dict[str, int]]
 
 
-def evaluate(predicted: Mapping[str, str], labels: Mapping[str, str], slugs: Sequence[str]) -> Evaluation:
-    """Score ``predicted`` on the papers in ``labels``.
+def evaluate(
+    predicted: Mapping[str, str],
+    labels: Mapping[str, str],
+    slugs: Sequence[str],
+    *,
+    acceptable: Mapping[str, Collection[str]] | None = None,
+) -> Evaluation:
+    """Score ``predicted`` on the papers in ``labels`` (main labels), where a prediction listed in
+    ``acceptable[paper_id]`` also counts as right.
 
     Every labelled paper must have a prediction: a missing one means the labels belong to
     another day (or the categorizer dropped a paper), and a silently smaller denominator would
@@ -60,9 +86,14 @@ def evaluate(predicted: Mapping[str, str], labels: Mapping[str, str], slugs: Seq
     if missing:
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         raise ValueError(f"{len(missing)} labelled paper(s) have no prediction: {shown}.")
-    pairs = [(labels[paper_id], predicted[paper_id]) for paper_id in labels]
+    accepted = acceptable or {}
+    strict = sum(labels[paper_id] == predicted[paper_id] for paper_id in labels)
+    pairs = [
+        (predicted[paper_id] if predicted[paper_id] in accepted.get(paper_id, ()) else label, predicted[paper_id])
+        for paper_id, label in labels.items()
+    ]
     present = {slug for pair in pairs for slug in pair}
-    unknown = sorted(present - set(slugs))
+    unknown = sorted((present | set(labels.values())) - set(slugs))
     if unknown:
         raise ValueError(f"Unknown category slug(s) {unknown}; expected one of {list(slugs)}.")
     classes = tuple(slug for slug in slugs if slug in present)
@@ -74,6 +105,8 @@ def evaluate(predicted: Mapping[str, str], labels: Mapping[str, str], slugs: Seq
     return Evaluation(
         total=len(pairs),
         accuracy=correct / len(pairs),
+        strict_accuracy=strict / len(pairs),
+        accepted=correct - strict,
         macro_f1=sum(scores.f1 for scores in per_class.values()) / len(classes),
         classes=classes,
         per_class=per_class,
@@ -95,8 +128,13 @@ def _class_scores(slug: str, confusion: Mapping[str, Mapping[str, int]]) -> Clas
 def format_report(evaluation: Evaluation) -> str:
     """A plain-text report (summary line, per-class table, confusion matrix) for a terminal."""
     width = max(len(_CORNER), *(len(slug) for slug in evaluation.classes))
-    lines = [
-        f"papers: {evaluation.total}   accuracy: {evaluation.accuracy:.3f}   macro-F1: {evaluation.macro_f1:.3f}",
+    lines = [f"papers: {evaluation.total}   accuracy: {evaluation.accuracy:.3f}   macro-F1: {evaluation.macro_f1:.3f}"]
+    if evaluation.accepted:
+        lines.append(
+            f"({evaluation.accepted} right by an acceptable alternative label; "
+            f"accuracy on main labels alone: {evaluation.strict_accuracy:.3f})"
+        )
+    lines += [
         "",
         f"{'category':<{width}}  precision  recall     f1  support",
     ]
@@ -114,27 +152,31 @@ def format_report(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def read_labels(path: Path, slugs: Iterable[str] | None = None) -> dict[str, str]:
-    """Read a JSON Lines file of ``{"id": "2606.12345", "label": "llm"}`` records.
+def read_labels(path: Path, slugs: Iterable[str] | None = None) -> Labels:
+    """Read a JSON Lines file of ``{"id": "2606.12345", "label": "llm"}`` records, each optionally
+    with ``"acceptable": ["cv", …]``, the other categories a careful reader would also accept.
 
     ``slugs`` are the valid labels (default: the shipped taxonomy's). Any bad line stops the
     read with ``file:line`` in the message, because a label file is written by hand and a
     silently skipped line would quietly change the benchmark.
     """
     valid = set(slugs) if slugs is not None else set(load_taxonomy().slugs)
-    labels: dict[str, str] = {}
+    labels = Labels(main={}, acceptable={})
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        paper_id, label = _parse_label_line(line, valid, where=f"{path}:{number}")
-        if labels.get(paper_id, label) != label:
+        paper_id, label, others = _parse_label_line(line, valid, where=f"{path}:{number}")
+        if labels.main.get(paper_id, label) != label:
             raise ValueError(f"{path}:{number}: {paper_id} is labelled twice, differently.")
-        labels[paper_id] = label
+        labels.main[paper_id] = label
+        if others:
+            labels.acceptable[paper_id] = labels.acceptable.get(paper_id, frozenset()) | others
     return labels
 
 
-def _parse_label_line(line: str, valid: set[str], *, where: str) -> tuple[str, str]:
-    """One record -> (arXiv id without version, slug), or a ValueError prefixed by ``where``."""
+def _parse_label_line(line: str, valid: set[str], *, where: str) -> tuple[str, str, frozenset[str]]:
+    """One record -> (arXiv id without version, slug, other acceptable slugs), or a ValueError
+    prefixed by ``where``."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
@@ -144,8 +186,14 @@ def _parse_label_line(line: str, valid: set[str], *, where: str) -> tuple[str, s
     label = record.get("label")
     if label not in valid:
         raise ValueError(f"{where}: unknown label {label!r}; expected one of {sorted(valid)}.")
+    others = record.get("acceptable", [])
+    if not isinstance(others, list) or not all(isinstance(other, str) for other in others):
+        raise ValueError(f'{where}: "acceptable" must be a list of category slugs, like ["cv", "multimodal"].')
+    unknown = sorted(set(others) - valid)
+    if unknown:
+        raise ValueError(f"{where}: unknown acceptable label(s) {unknown}; expected one of {sorted(valid)}.")
     try:
         paper_id, _version = split_versioned_id(record["id"])
     except InvalidArxivId as error:
         raise ValueError(f"{where}: {error}") from error
-    return paper_id, label
+    return paper_id, label, frozenset(others) - {label}
