@@ -168,9 +168,10 @@ def make_backends(
 ) -> tuple[Categorizer, Summarizer]:
     """The categorizer and summarizer the settings call for (LLM with a key or base URL)."""
     from digestbot.summarizer.offline.categorizer import OfflineCategorizer
+    from digestbot.summarizer.offline.model import make_offline_categorizer
     from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer
 
-    offline = OfflineCategorizer(taxonomy)
+    offline = make_offline_categorizer(taxonomy)
     if not settings.llm_configured:
         _announce("No OPENAI_API_KEY or OPENAI_BASE_URL set: using the offline extractive back end.")
         return offline, ExtractiveSummarizer()
@@ -186,7 +187,8 @@ def make_backends(
     )
     summarizer: Summarizer = LlmSummarizer(gateway, chunk_tokens=settings.llm_summary_chunk_tokens)
     if wanted_categories is not None:
-        categorizer = PrefilteredCategorizer(categorizer, offline, wanted_categories)
+        # The pre-filter's confidence threshold is calibrated on the keyword rules' scores.
+        categorizer = PrefilteredCategorizer(categorizer, OfflineCategorizer(taxonomy), wanted_categories)
         summarizer = WantedCategoriesSummarizer(summarizer, wanted_categories)
     return categorizer, summarizer
 

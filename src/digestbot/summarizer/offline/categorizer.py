@@ -165,6 +165,15 @@ class _Evidence:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class RuleVerdict:
+    """What the keyword rules conclude about one paper, and the evidence behind it per category."""
+
+    assignment: CategoryAssignment
+    keywords: dict[str, float]
+    priors: dict[str, float]
+
+
 class OfflineCategorizer:
     """Puts every paper in exactly one category of a :class:`Taxonomy`.
 
@@ -209,7 +218,19 @@ class OfflineCategorizer:
 
     def assign(self, paper: Paper) -> CategoryAssignment:
         """The paper's category, its score and a one-line reason."""
+        return self.assess(paper).assignment
+
+    def assess(self, paper: Paper) -> RuleVerdict:
+        """The assignment together with every category's keyword and prior evidence, which the
+        trained model (``offline/model.py``) reads as features rather than as a verdict."""
         evidence = self._evidence(paper)
+        return RuleVerdict(
+            assignment=self._decide(paper, evidence),
+            keywords={slug: sum(found.keywords.values()) for slug, found in evidence.items()},
+            priors={slug: found.prior for slug, found in evidence.items()},
+        )
+
+    def _decide(self, paper: Paper, evidence: dict[str, _Evidence]) -> CategoryAssignment:
         best = max(self.taxonomy.slugs, key=lambda slug: evidence[slug].score)
         override = self._override(evidence)
         if override is not None:
