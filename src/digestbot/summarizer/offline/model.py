@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,14 @@ class LinearModel:
     intercept: np.ndarray
     meta: dict[str, Any]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", {name: row for row, name in enumerate((*self.terms, *self.side))})
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Feature name -> row of ``coef``."""
+        return {name: row for row, name in enumerate((*self.terms, *self.side))}
 
     def vector(self, terms: Terms, side: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """The paper's non-zero features as (rows, values)."""
-        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        index = self.index
         rows: list[int] = []
         values: list[float] = []
         for term, count in terms.counts.items():
