@@ -133,8 +133,9 @@ class ModelCategorizer:
         self.model = model
         self.rules = OfflineCategorizer(taxonomy)
 
-    async def categorize(self, papers: Sequence[Paper]) -> list[CategoryAssignment]:
-        """One assignment per paper, in input order, computed in a worker thread (see cpu.py)."""
+    async def categorize(self, papers: Sequence[Paper], *, language: str = "en") -> list[CategoryAssignment]:
+        """One assignment per paper, in input order, computed in a worker thread (see cpu.py);
+        ``language`` is unused, as the model writes no text."""
         return await run_cpu_bound(lambda: [self.assign(paper) for paper in papers])
 
     def assign(self, paper: Paper) -> CategoryAssignment:
