@@ -5,7 +5,7 @@ root; Python puts this directory on the import path), so the training days and t
 day can never drift apart between the two scripts. See ``benchmarks/labels/README.md``.
 
 * **train** sets: the model is trained on them, and its hyper-parameters are chosen by
-  leave-one-day-out cross-validation over them. Four are random samples of a day; the fifth
+  leave-one-day-out cross-validation over them. Five are random samples of a day; the sixth
   (``2026-06-16`` supplement) was picked by title words (reinforcement, robot, policy,
   training, distillation, quantiz…) to give the rare classes more examples, so it is only
   ever trained on, never scored;
@@ -59,12 +59,13 @@ def _load(name: str, day: str, labels: Path, *, random_sample: bool = True) -> L
 
 
 def training_sets() -> list[LabelledSet]:
-    """The labelled days the model learns from (630 papers of five days)."""
+    """The labelled days the model learns from (780 papers of six days)."""
     return [
         _load("dev 2026-06-26", "2026-06-26", LABELS / "2026-06-26.labels.jsonl"),
         _load("dev 2026-06-30", "2026-06-30", LABELS / "2026-06-30.dev.labels.jsonl"),
         _load("dev 2026-06-24", "2026-06-24", LABELS / "2026-06-24.labels.jsonl"),
         _load("dev 2026-06-23", "2026-06-23", LABELS / "2026-06-23.labels.jsonl"),
+        _load("dev 2026-06-17", "2026-06-17", LABELS / "2026-06-17.labels.jsonl"),
         _load(
             "supplement 2026-06-16",
             "2026-06-16",

@@ -27,6 +27,7 @@ TRAINING_LABELS = [
         "2026-06-30.dev.labels.jsonl",
         "2026-06-24.labels.jsonl",
         "2026-06-23.labels.jsonl",
+        "2026-06-17.labels.jsonl",
         "2026-06-16.supplement.labels.jsonl",
     )
 ]
