@@ -87,8 +87,8 @@ class LinearModel:
         is_term = rows < len(self.terms)
         term_rows = rows[is_term]
         pushes = values[is_term] * self.coef[term_rows, column]
-        order = np.argsort(-pushes)[:_REASON_CUES]
-        return [self.surface[term_rows[i]] for i in order if pushes[i] > 0]
+        words = (self.surface[term_rows[i]].removeprefix(TITLE) for i in np.argsort(-pushes) if pushes[i] > 0)
+        return list(dict.fromkeys(words))[:_REASON_CUES]  # a title word also counts as an abstract word
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -155,7 +155,7 @@ class ModelCategorizer:
 
 def _reason(cues: list[str], paper: Paper, side: Mapping[str, float], *, probability: float) -> str:
     """Like "model 0.91: kv cache, quantization; arXiv cs.CL; rules: inference"."""
-    parts = [f"model {probability:.2f}" + (": " + ", ".join(cue.removeprefix(TITLE) for cue in cues) if cues else "")]
+    parts = [f"model {probability:.2f}" + (": " + ", ".join(cues) if cues else "")]
     if paper.arxiv_categories:
         parts.append("arXiv " + ", ".join(paper.arxiv_categories))
     rule = next((name.split(":", 1)[1] for name in side if name.startswith("rule-choice:")), None)
