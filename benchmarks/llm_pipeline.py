@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.openai_server import ChatRequest, FakeOpenAIServer  # noqa: E402
 
+from digestbot.app.factory import make_backends, make_gateway  # noqa: E402
 from digestbot.bot.config import Settings, load_settings  # noqa: E402
-from digestbot.bot.factory import make_backends, make_gateway  # noqa: E402
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger  # noqa: E402
 from digestbot.summarizer.models import Digest, Paper  # noqa: E402
 from digestbot.summarizer.pipeline import build_digest  # noqa: E402

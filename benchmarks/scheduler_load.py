@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.dated_source import DatedSampleSource  # noqa: E402
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport  # noqa: E402
 
+from digestbot.app.wiring import build_bot  # noqa: E402
 from digestbot.bot.config import load_settings  # noqa: E402
 from digestbot.bot.delivery import DEFAULT_PART_INTERVAL  # noqa: E402
 from digestbot.bot.ports import OutgoingMessage  # noqa: E402
-from digestbot.bot.runtime import build_bot  # noqa: E402
 from digestbot.bot.scheduler import MAX_CONCURRENT_DELIVERIES, DigestScheduler, announcement_edition  # noqa: E402
 
 CHANNELS = 500

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from digestbot import __version__
-from digestbot.bot.cli import app
+from digestbot.app.cli import app
 from digestbot.summarizer.sources.jsonl import sample_source
 
 runner = CliRunner()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from digestbot.adapters.console import ConsoleSession
+from digestbot.app.factory import make_digest_service
 from digestbot.bot.config import Settings
-from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler
 
 

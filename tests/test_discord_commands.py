@@ -18,11 +18,11 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from typer.testing import CliRunner
 
-from digestbot.adapters.discord import cli as discord_cli
 from digestbot.adapters.discord.client import HINT, DiscordAdapter
 from digestbot.adapters.discord.commands import NEEDS_MANAGE_CHANNELS, category_choices
 from digestbot.adapters.discord.invite import SCOPES, invite_url, permissions_value
 from digestbot.adapters.discord.transport import Pace
+from digestbot.app import cli_discord as discord_cli
 from digestbot.bot.commands import InterestsCommand, SubscribeCommand
 from digestbot.bot.digests import DigestService
 from digestbot.bot.handlers import CommandHandler, Conversation

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from digestbot.app.factory import make_answerer, make_gateway
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_answerer, make_gateway
 from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.models import Answer, Backend, Passage

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from digestbot.app.factory import make_gateway
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_gateway
 from digestbot.summarizer.llm.batch import BatchQueue
 from digestbot.summarizer.llm.categorizer import LlmCategorizer
 from digestbot.summarizer.llm.gateway import GatewayConfig, LlmGateway, open_client

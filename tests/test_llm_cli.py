@@ -10,9 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from digestbot.bot.cli_eval import dry_run_report, register, usage_line
+from digestbot.app.cli_eval import dry_run_report, register, usage_line
+from digestbot.app.factory import make_digest_service, make_gateway
+from digestbot.app.wiring import llm_stores
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_digest_service, make_gateway, make_llm_stores
 from digestbot.summarizer.sources.jsonl import JsonlSource
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -103,7 +104,7 @@ def test_cost_rejects_a_bad_date() -> None:
 
 def test_a_dry_run_counts_calls_and_tokens_without_calling(server: FakeOpenAIServer, tmp_path: Path) -> None:
     settings = load_settings()
-    cache, ledger = make_llm_stores(settings)
+    cache, ledger = llm_stores(settings)
     gateway = make_gateway(settings, cache=cache, ledger=ledger)
     service = make_digest_service(settings, source=JsonlSource(PAPERS), gateway=gateway)
 

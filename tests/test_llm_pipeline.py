@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from digestbot.app.factory import make_backends, make_gateway
 from digestbot.bot.config import Settings, load_settings
-from digestbot.bot.factory import make_backends, make_gateway
 from digestbot.bot.markdown import render_digest
 from digestbot.summarizer.llm.categorizer import LlmCategorizer
 from digestbot.summarizer.llm.gateway import LlmGateway

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from digestbot.app.factory import make_backends, make_gateway
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_backends, make_gateway
 from digestbot.summarizer.llm.categorizer import LlmCategorizer
 from digestbot.summarizer.llm.gateway import LlmGateway
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger

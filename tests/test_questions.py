@@ -13,28 +13,32 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from digestbot.app.factory import make_digest_service
 from digestbot.bot.commands import AskCommand, SearchCommand
 from digestbot.bot.config import Settings, load_settings
 from digestbot.bot.digests import DigestService
-from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import MemoryThreadLinks, ThreadLink
 from digestbot.bot.question_limits import QuestionLimits
-from digestbot.bot.questions import QuestionService, create_question_service
+from digestbot.bot.questions import QuestionService
 from digestbot.bot.replies import AnswerReply, SearchReply, TextReply
-from digestbot.bot.storage.db import create_db_engine
+from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.storage.db import open_database
+from digestbot.bot.storage.digests import SqlDigestStore
+from digestbot.bot.thread_turns import SqlThreadTurns
 from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.gateway import GatewayConfig, LlmGateway, open_client
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.models import Digest, Paper
-from digestbot.summarizer.offline.answerer import needs_english_text
+from digestbot.summarizer.offline.answerer import ExtractiveAnswerer, needs_english_text
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
 from digestbot.summarizer.sources.jsonl import JsonlSource, read_papers
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page
@@ -139,6 +143,33 @@ def _settings(tmp_path: Path) -> tuple[Settings, Path]:
     return load_settings(digest_source=str(papers)), papers
 
 
+def _services(
+    settings: Settings,
+    papers: Path,
+    *,
+    database_url: str,
+    answerer: Any = None,
+    fetcher: ArxivHtmlFetcher | None = None,
+    limits: QuestionLimits | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[DigestService, QuestionService]:
+    """A digest service whose store indexes what it saves, and the question service on the same database."""
+    sessions = open_database(database_url)
+    index = SearchIndex(sessions.kw["bind"])
+    store = IndexingDigestStore(SqlDigestStore(sessions), index)
+    digests = make_digest_service(settings, source=JsonlSource(papers), store=store)
+    questions = QuestionService(
+        digests=digests,
+        index=index,
+        answerer=answerer or ExtractiveAnswerer(),
+        fulltext=fetcher,
+        turns=SqlThreadTurns(sessions.kw["bind"]),
+        limits=limits,
+        clock=clock,
+    )
+    return digests, questions
+
+
 async def _bot(tmp_path: Path, *, answerer: Any = None, limits: QuestionLimits | None = None) -> AsyncIterator[Bot]:
     settings, papers = _settings(tmp_path)
     clock = SimulatedClock()
@@ -146,11 +177,10 @@ async def _bot(tmp_path: Path, *, answerer: Any = None, limits: QuestionLimits |
         title=RACER.title, abstract=RACER.abstract, sections=[("Method", [RACER_METHOD]), ("Limits", ["None."])]
     )
     with FakeArxivHtmlServer(pages={RACER.arxiv_id: page}, clock=clock) as html:
-        digests = make_digest_service(settings, source=JsonlSource(papers))
-        questions = create_question_service(
-            settings=settings,
-            engine=create_db_engine(f"sqlite:///{tmp_path / 'bot.db'}"),
-            digests=digests,
+        digests, questions = _services(
+            settings,
+            papers,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
             answerer=answerer,
             fetcher=ArxivHtmlFetcher(base_url=html.base_url, clock=clock, sleep=clock.sleep),
             limits=limits or QuestionLimits(questions_per_user_per_hour=100, questions_per_channel_per_hour=100),
@@ -314,8 +344,7 @@ async def test_search_across_stored_digests_shows_dates_and_links(bot: Bot) -> N
 
 async def test_search_with_nothing_stored_says_so(tmp_path: Path) -> None:
     settings, papers = _settings(tmp_path)
-    digests = make_digest_service(settings, source=JsonlSource(papers))
-    questions = create_question_service(settings=settings, engine=None, digests=digests)
+    _, questions = _services(settings, papers, database_url="sqlite://")
 
     reply = await questions.search("anything", Conversation("console", "terminal", "you"))
 

@@ -18,8 +18,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from digestbot.bot import cli_run, logs, runtime
-from digestbot.bot.cli import app
+from digestbot.app import cli_run, logs, platforms
+from digestbot.app.cli import app
 from digestbot.bot.config import load_settings
 from tests.delivery_helpers import PROJECT, SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
 from tests.fakes.memory_transport import FakePlatform, cli_command
@@ -128,7 +128,7 @@ def test_run_killed_mid_digest_resumes_after_a_restart(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePlatform:
-    monkeypatch.setitem(runtime.PLATFORMS, "fake", runtime.Platform("tests.fakes.memory_transport", lambda _: True))
+    monkeypatch.setitem(platforms.PLATFORMS, "fake", platforms.Platform("tests.fakes.memory_transport", lambda _: True))
     monkeypatch.setenv("FAKE_PLATFORM_FILE", str(tmp_path / "platform.db"))
     with_sample_digest(f"sqlite:///{tmp_path / 'digestbot.db'}")
     return FakePlatform(tmp_path / "platform.db")
@@ -181,19 +181,19 @@ def test_json_logs_never_carry_a_secret(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_platforms_are_configured_by_their_tokens() -> None:
-    assert runtime.configured_platforms(load_settings()) == []
-    assert runtime.configured_platforms(load_settings(slack_bot_token="xoxb-test")) == []
-    assert runtime.configured_platforms(
+    assert platforms.configured_platforms(load_settings()) == []
+    assert platforms.configured_platforms(load_settings(slack_bot_token="xoxb-test")) == []
+    assert platforms.configured_platforms(
         load_settings(slack_bot_token="xoxb-test", slack_app_token="xapp-test", discord_token="discord-test")
     ) == ["slack", "discord"]
-    assert runtime.configured_platforms(
+    assert platforms.configured_platforms(
         load_settings(slack_bot_token="xoxb-test", slack_signing_secret="signing-test")
     ) == ["slack"]
 
     # Deciding must not import a platform library (checked in a fresh interpreter: other tests import them).
     probe = (
-        "import sys; from digestbot.bot import runtime; from digestbot.bot.config import load_settings; "
-        "runtime.configured_platforms(load_settings(slack_bot_token='xoxb-test', discord_token='d-test')); "
+        "import sys; from digestbot.app import platforms; from digestbot.bot.config import load_settings; "
+        "platforms.configured_platforms(load_settings(slack_bot_token='xoxb-test', discord_token='d-test')); "
         "print(sorted(m for m in ('slack_bolt', 'slack_sdk', 'discord') if m in sys.modules))"
     )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -25,8 +25,8 @@ from digestbot.adapters.slack import create_adapter
 from digestbot.adapters.slack.app import MENTION_HINT, WORKING
 from digestbot.adapters.slack.runner import EVENTS_PATH, SlackAdapter
 from digestbot.adapters.slack.transport import Pacer
+from digestbot.app.factory import make_digest_service
 from digestbot.bot.config import Settings
-from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
 from digestbot.bot.replies import AnswerReply, Citation, Reply

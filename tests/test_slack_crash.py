@@ -36,9 +36,9 @@ from typing import Any
 import pytest
 
 from digestbot.adapters.slack.render import render_digest
+from digestbot.app.factory import make_taxonomy
 from digestbot.bot.config import load_settings
 from digestbot.bot.delivery import idempotency_key
-from digestbot.bot.factory import make_taxonomy
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService

@@ -14,9 +14,9 @@ import pytest
 from digestbot.adapters.slack.blocks import text_length
 from digestbot.adapters.slack.limits import LIMITS
 from digestbot.adapters.slack.render import SEARCH_HITS_SHOWN, render_digest, render_reply
+from digestbot.app.factory import make_digest_service
 from digestbot.bot.commands import HELP_TEXT
 from digestbot.bot.config import Settings
-from digestbot.bot.factory import make_digest_service
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.bot.replies import (
     AnswerReply,

@@ -13,13 +13,13 @@ from alembic.config import Config
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from digestbot.bot.cli import app
+from digestbot.app.cli import app
+from digestbot.app.factory import make_digest_service, make_taxonomy
+from digestbot.app.wiring import build_bot
 from digestbot.bot.commands import CommandError, InterestsCommand, SubscribeCommand, parse_command
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_digest_service, make_taxonomy
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.replies import TextReply
-from digestbot.bot.runtime import build_bot
 from digestbot.bot.storage.db import create_db_engine, migrate, open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionError, SubscriptionService

@@ -9,11 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from digestbot.bot import cli_run
-from digestbot.bot.cli import app
+from digestbot.app import cli_run
+from digestbot.app.cli import app
+from digestbot.app.factory import make_digest_service, make_taxonomy
 from digestbot.bot.commands import CommandError, parse_command
 from digestbot.bot.config import load_settings
-from digestbot.bot.factory import make_digest_service, make_taxonomy
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.replies import TextReply
 from digestbot.bot.storage.db import open_database

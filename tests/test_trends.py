@@ -8,10 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from digestbot.bot.cli import app
+from digestbot.app.cli import app
+from digestbot.app.factory import make_digest_service
 from digestbot.bot.config import load_settings
 from digestbot.bot.digests import MemoryDigestStore
-from digestbot.bot.factory import make_digest_service
 from digestbot.summarizer.chart import render_chart
 from digestbot.summarizer.models import Digest
 from digestbot.summarizer.trends import CategoryTrend, daily_means, moved_categories, trend_line

@@ -205,14 +205,14 @@ def create_adapter(settings: Settings, services: BotServices) -> FakeAdapter:
 
 def register() -> None:
     """Make ``fake`` a platform, configured when FAKE_PLATFORM_FILE is set."""
-    from digestbot.bot.runtime import register_platform
+    from digestbot.app.platforms import register_platform
 
     register_platform(PLATFORM, __name__, configured=lambda _: bool(os.environ.get("FAKE_PLATFORM_FILE")))
 
 
 def cli_command(*args: str) -> list[str]:
     """The argv of a ``digestbot`` subprocess that knows the fake platform."""
-    program = f"import {__name__} as fake; fake.register(); from digestbot.bot.cli import main; main()"
+    program = f"import {__name__} as fake; fake.register(); from digestbot.app.cli import main; main()"
     return [sys.executable, "-c", program, *args]
 
 

@@ -11,11 +11,9 @@ import tempfile
 from pathlib import Path
 
 from digestbot.bot.commands import CommandError, parse_command
-from digestbot.bot.config import Settings
-from digestbot.bot.factory import make_digest_service
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.markdown import render_digest, render_paper
-from digestbot.bot.ports import MemoryThreadLinks, ThreadLink
+from digestbot.bot.ports import ThreadLink
 from digestbot.bot.replies import (
     AnswerReply,
     CategoriesReply,
@@ -94,18 +92,12 @@ class ConsoleSession:
                 return f"{text}\n\n{sources}" if sources else text
 
 
-async def run_console(settings: Settings, *, handler: CommandHandler | None = None) -> None:
+async def run_console(handler: CommandHandler) -> None:
     """Read commands until EOF or ``quit``; input is read in a thread so the loop stays free.
 
-    ``digestbot run`` passes its own handler (database-backed subscriptions and threads);
-    ``digestbot chat`` builds an in-memory one.
+    The composition root passes the handler: ``digestbot run``'s own (the bot's database), or
+    ``digestbot chat``'s on an in-memory database.
     """
-    if handler is None:
-        from digestbot.bot.questions import create_question_service
-
-        digests = make_digest_service(settings)
-        questions = create_question_service(settings=settings, engine=None, digests=digests)
-        handler = CommandHandler(digests=digests, threads=MemoryThreadLinks(), questions=questions)
     with tempfile.TemporaryDirectory(prefix="digestbot-") as folder:
         session = ConsoleSession(handler, chart_dir=Path(folder))
         print(GREETING)

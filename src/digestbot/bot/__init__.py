@@ -1,5 +1,5 @@
-"""The application: settings, the digest service, the command grammar, storage and the CLI.
+"""The application: settings, the digest service, the command grammar, delivery and storage.
 
-Nothing here imports a chat platform's library; adapters are loaded by name at the
-composition root (the CLI's ``run`` and ``post``).
+Nothing here imports a chat adapter or a platform's library; the composition root
+(``digestbot.app``) wires these services to the adapters.
 """

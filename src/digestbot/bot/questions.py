@@ -23,24 +23,19 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import StaticPool
-
 from digestbot.bot.question_focus import ID_IN_TEXT, Scope, focus_of
 from digestbot.bot.question_limits import QuestionLimits, RateLimiter
 from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
-from digestbot.bot.thread_turns import MemoryThreadTurns, SqlThreadTurns, ThreadTurns
+from digestbot.bot.search_index import SearchIndex
+from digestbot.bot.thread_turns import MemoryThreadTurns, ThreadTurns
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
 from digestbot.summarizer.offline.answerer import needs_english_text, query_terms, unsupported_text
-from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
 from digestbot.summarizer.stemming import fold
 
 if TYPE_CHECKING:
-    from digestbot.bot.config import Settings
     from digestbot.bot.digests import DigestService
     from digestbot.bot.handlers import Conversation
     from digestbot.bot.ports import ThreadLink
@@ -313,51 +308,3 @@ def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: Scope) -> 
         body = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", body) + "\n" + _FOREIGN_CITATION_NOTE
     ordered = list(dict.fromkeys([*cited, *(i for i in cited_ids if i in scope.papers)]))
     return AnswerReply(text=body, citations=[Citation(arxiv_id=i, title=scope.papers[i].title) for i in ordered])
-
-
-def _default_answerer(settings: Settings) -> Answerer:
-    from digestbot.bot.factory import make_answerer
-    from digestbot.summarizer.offline.answerer import ExtractiveAnswerer
-
-    offline = ExtractiveAnswerer()
-    return make_answerer(settings, fallback=offline) or offline
-
-
-def create_question_service(
-    *,
-    settings: Settings,
-    engine: Engine | None,
-    digests: DigestService,
-    answerer: Answerer | None = None,
-    fetcher: ArxivHtmlFetcher | None = None,
-    limits: QuestionLimits | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> QuestionService:
-    """The question service for ``digestbot run``, the console and the CLI.
-
-    ``engine=None`` keeps everything in memory. The digest service's store is wrapped so that
-    every digest it saves from now on is indexed for search and questions. Full text is fetched
-    from arXiv only when papers come from arXiv (``DIGEST_SOURCE=arxiv``, sharing that source's
-    pacing) and ``DIGEST_FULLTEXT`` is not off, so a fresh clone on the sample data never touches
-    the network; tests pass their own ``fetcher``.
-    """
-    if engine is None:
-        # One shared connection: an in-memory SQLite database exists only inside its connection.
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    ensure_schema(engine)
-    index = SearchIndex(engine)
-    if not isinstance(digests.store, IndexingDigestStore):
-        digests.store = IndexingDigestStore(digests.store, index)
-    if fetcher is None and isinstance(digests.source, ArxivSource) and settings.digest_fulltext:
-        fetcher = ArxivHtmlFetcher(
-            base_url=settings.arxiv_html_url, cache=SqlFullTextCache(engine), pacer=digests.source.pacer
-        )
-    return QuestionService(
-        digests=digests,
-        index=index,
-        answerer=answerer or _default_answerer(settings),
-        fulltext=fetcher,
-        turns=SqlThreadTurns(engine),
-        limits=limits or QuestionLimits.from_settings(settings),
-        clock=clock,
-    )

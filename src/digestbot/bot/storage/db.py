@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,12 @@ def create_db_engine(database_url: str) -> Engine:
             "sqlite:///./digestbot.db or postgresql+psycopg://user:password@host:5432/digestbot."
         ) from error
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _tune_sqlite(engine, in_memory=url.database in (None, "", ":memory:"))
+        in_memory = url.database in (None, "", ":memory:")
+        if in_memory:  # lives in one connection, which every thread must share (``digestbot chat``)
+            engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _tune_sqlite(engine, in_memory=in_memory)
         return engine
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True)

@@ -1,6 +1,6 @@
 """Logs for every ``digestbot`` command: text or JSON lines on stderr, every secret redacted.
 
-Kept apart from the runtime so that a one-shot command (``digestbot health`` runs every 30 s in
+Kept apart from the long-running process so that a one-shot command (``digestbot health`` runs every 30 s in
 Docker's HEALTHCHECK) sets up the same redacting logs without importing the whole bot.
 """
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli_common import Console, load_cli_settings, run_use_case
+from digestbot.app.cli_common import Console, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from digestbot.adapters.discord.sync import SyncResult
@@ -73,22 +73,12 @@ async def _application_id(settings: Settings) -> int:
 
 
 async def _sync(settings: Settings, *, force: bool) -> SyncResult:
-    from digestbot.adapters.discord import bot_token
-    from digestbot.adapters.discord.client import DiscordAdapter
-    from digestbot.adapters.discord.connection import use_api
+    from digestbot.adapters.discord import create_adapter
     from digestbot.adapters.discord.sync import SyncError, sync_if_changed
-    from digestbot.bot.factory import make_digest_service
-    from digestbot.bot.handlers import CommandHandler
-    from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, TransportError
+    from digestbot.app.wiring import build_bot
+    from digestbot.bot.ports import TransportError
 
-    use_api(settings.discord_api_url)
-    # The command definitions do not depend on the services; these only let the tree be built.
-    services = BotServices(
-        handler=CommandHandler(digests=make_digest_service(settings)),
-        threads=MemoryThreadLinks(),
-        seen_events=MemorySeenEvents(),
-    )
-    adapter = DiscordAdapter(services=services, token=bot_token(settings), guild_id=settings.discord_guild_id)
+    adapter = create_adapter(settings, build_bot(settings).services)
     try:
         await adapter.transport.login()
         return await sync_if_changed(adapter.tree, guild_id=settings.discord_guild_id, force=force)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from digestbot import __version__
-from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
+from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 app = typer.Typer(
     help="Paper Digest Bot: a daily, categorized digest of new AI papers from arXiv.",
@@ -43,8 +43,8 @@ def _redacted_logs(*, verbose: bool) -> None:
     """Every command logs through the filter that replaces configured secrets (a token in an
     error message, a database password in a traceback), not only ``run``. With a setting that
     does not load there is no secret to hide yet: the command itself then stops on that setting."""
+    from digestbot.app.logs import configure_logging
     from digestbot.bot.config import ConfigError, load_settings
-    from digestbot.bot.logs import configure_logging
 
     try:
         settings = load_settings()
@@ -77,10 +77,10 @@ def digest(
     """Build a digest and write digest-YYYY-MM-DD.md and digest-YYYY-MM-DD.png.
 
     The digest is also kept in DATABASE_URL, so a rebuild is free and `digestbot search` finds it."""
-    from digestbot.bot.cli_eval import dry_run_report, usage_line
+    from digestbot.app.cli_eval import dry_run_report, usage_line
+    from digestbot.app.wiring import build_bot
     from digestbot.bot.commands import parse_date, resolve_category
     from digestbot.bot.explain import explain_ranks
-    from digestbot.bot.factory import make_stored_digest_service
     from digestbot.bot.markdown import chart_filename, render_digest
     from digestbot.summarizer.ranking import parse_interests
 
@@ -94,7 +94,8 @@ def digest(
             raise Console.fail(f"--interests: {error}") from None
         if day and day > dt.date.today() + dt.timedelta(days=1):
             raise Console.fail(f"{day.isoformat()} is in the future; arXiv has not announced it yet.")
-        service, ledger = make_stored_digest_service(settings, progress=Console.progress)
+        bot = build_bot(settings, subscribed_only=False, progress=Console.progress)
+        service = bot.digests
         if dry_run:
             typer.echo(await dry_run_report(service, day))
             return
@@ -108,8 +109,8 @@ def digest(
         markdown_path = out / f"digest-{result.date.isoformat()}.md"
         markdown_path.write_text(render_digest(result, chart_file=chart_path.name), encoding="utf-8")
         Console.progress(f"{len(result.papers)} papers in {len(result.sections)} categories.")
-        if ledger is not None:
-            Console.progress(usage_line(ledger))
+        if bot.ledger is not None:
+            Console.progress(usage_line(bot.ledger))
         typer.echo(str(markdown_path))
         typer.echo(str(chart_path))
         if explain:
@@ -125,7 +126,7 @@ def paper(
     lang: LanguageOption = None,
 ) -> None:
     """Fetch one paper and print its summary."""
-    from digestbot.bot.factory import make_stored_digest_service
+    from digestbot.app.wiring import build_bot
     from digestbot.bot.markdown import render_paper
     from digestbot.summarizer.ids import parse_arxiv_ref
 
@@ -133,7 +134,7 @@ def paper(
 
     async def show() -> None:
         arxiv_id = parse_arxiv_ref(reference).arxiv_id
-        service, _ = make_stored_digest_service(settings)
+        service = build_bot(settings, subscribed_only=False).digests
         found = await service.paper(arxiv_id)
         typer.echo(render_paper(found, await service.summarize_paper(found)))
 
@@ -143,7 +144,7 @@ def paper(
 @app.command()
 def categories() -> None:
     """List the categories (slug, name, what belongs there)."""
-    from digestbot.bot.factory import make_taxonomy
+    from digestbot.app.factory import make_taxonomy
 
     taxonomy = make_taxonomy(load_cli_settings())
     for category in taxonomy.categories:
@@ -154,18 +155,20 @@ def categories() -> None:
 def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
     """Talk to the bot in this terminal: type the same commands as in Slack (/digest llm, …)."""
     from digestbot.adapters.console import run_console
+    from digestbot.app.wiring import build_bot
 
-    settings = load_cli_settings(digest_source=source, digest_language=lang)
-    run_use_case(run_console(settings))
+    # An in-memory database: a chat in the terminal leaves nothing behind.
+    settings = load_cli_settings(digest_source=source, digest_language=lang, database_url="sqlite://")
+    run_use_case(run_console(build_bot(settings, subscribed_only=False).services.handler))
 
 
 # Command groups that live in their own modules; each module has ``register(app)`` and keeps
 # its heavy imports inside the commands, so ``digestbot --help`` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
-    "digestbot.bot.cli_run",
-    "digestbot.bot.cli_questions",
-    "digestbot.adapters.discord.cli",
-    "digestbot.bot.cli_eval",
+    "digestbot.app.cli_run",
+    "digestbot.app.cli_questions",
+    "digestbot.app.cli_discord",
+    "digestbot.app.cli_eval",
 )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
+from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,19 +24,15 @@ _CLI = ("cli", "terminal", "you")
 
 
 def _open(settings: Settings) -> tuple[Engine, QuestionService]:
-    """The database (waited for and migrated) and a question service on it."""
-    from digestbot.bot.factory import make_digest_service
-    from digestbot.bot.questions import create_question_service
-    from digestbot.bot.storage.db import StorageUnavailable, open_database
-    from digestbot.bot.storage.digests import SqlDigestStore
+    """The database (waited for and migrated) and the question service on it."""
+    from digestbot.app.wiring import build_bot
+    from digestbot.bot.storage.db import StorageUnavailable
 
     try:
-        sessions = open_database(settings.database_url)
+        bot = build_bot(settings, subscribed_only=False)
     except StorageUnavailable as error:
         raise Console.fail(str(error)) from None
-    engine: Engine = sessions.kw["bind"]
-    digests = make_digest_service(settings, store=SqlDigestStore(sessions))
-    return engine, create_question_service(settings=settings, engine=engine, digests=digests)
+    return bot.engine, bot.questions
 
 
 def render(reply: Reply) -> str:

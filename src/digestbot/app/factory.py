@@ -69,41 +69,6 @@ def make_taxonomy(settings: Settings) -> Taxonomy:
     return load_taxonomy(settings.digest_taxonomy_file)
 
 
-def make_llm_stores(settings: Settings) -> tuple[ResponseCache, UsageLedger]:
-    """The response cache and usage ledger in the configured database (``DATABASE_URL``), so a
-    rebuilt digest costs no calls and the daily budget counts what earlier runs spent. Opening
-    the database migrates it; callers that run without a model need neither."""
-    from digestbot.bot.storage.db import open_database
-    from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
-
-    sessions = open_database(settings.database_url)
-    return SqlResponseCache(sessions), SqlUsageLedger(sessions)
-
-
-def make_stored_digest_service(
-    settings: Settings, *, progress: Progress | None = None
-) -> tuple[DigestService, UsageLedger | None]:
-    """The CLI's digest service: digests kept (and indexed for ``digestbot search``) in the
-    configured database, and the LLM's cache and ledger there too when a model is configured.
-    Returns the ledger so the command can print what the run spent."""
-    from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
-    from digestbot.bot.storage.db import open_database
-    from digestbot.bot.storage.digests import SqlDigestStore
-    from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
-
-    sessions = open_database(settings.database_url)
-    ledger = SqlUsageLedger(sessions) if settings.llm_configured else None
-    store = IndexingDigestStore(SqlDigestStore(sessions), SearchIndex(sessions.kw["bind"]))
-    service = make_digest_service(
-        settings,
-        store=store,
-        cache=SqlResponseCache(sessions) if ledger else None,
-        ledger=ledger,
-        progress=progress,
-    )
-    return service, ledger
-
-
 def stage_model(settings: Settings, stage: str) -> str:
     """The model of one LLM stage: its DIGEST_MODEL_<STAGE> override, else DIGEST_MODEL."""
     overrides = {

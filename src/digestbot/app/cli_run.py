@@ -1,6 +1,6 @@
 """``digestbot run``, ``post``, ``subscriptions list|add|remove`` and ``health``.
 
-Registered by ``digestbot.bot.cli`` through ``COMMAND_MODULES``; heavy imports (SQLAlchemy,
+Registered by ``digestbot.app.cli`` through ``COMMAND_MODULES``; heavy imports (SQLAlchemy,
 APScheduler, aiohttp, the adapters) stay inside the commands so ``digestbot --help`` is instant.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
+from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
     from digestbot.bot.subscriptions import SubscriptionService
@@ -23,8 +23,8 @@ _KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:
 
 def run() -> None:
     """Run the bot: every configured platform, the daily schedule, and GET /healthz on PORT."""
-    from digestbot.bot.logs import configure_logging
-    from digestbot.bot.runtime import run_bot
+    from digestbot.app.lifecycle import run_bot
+    from digestbot.app.logs import configure_logging
 
     settings = load_cli_settings()
     configure_logging(settings)  # LOG_LEVEL for the long-running bot (one-shot commands log warnings only)
@@ -40,9 +40,10 @@ def post(
     lang: LanguageOption = None,
 ) -> None:
     """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted"."""
+    from digestbot.app.platforms import load_platform
+    from digestbot.app.wiring import build_bot
     from digestbot.bot.commands import parse_date
     from digestbot.bot.delivery import Outcome
-    from digestbot.bot.runtime import build_bot, load_platform
     from digestbot.bot.subscriptions import parse_channel_key
 
     settings = load_cli_settings(digest_source=source)
@@ -101,17 +102,9 @@ subscriptions_app = typer.Typer(help="List, add or remove channels that get the 
 
 
 def _subscription_service() -> SubscriptionService:
-    from digestbot.bot.factory import make_taxonomy
-    from digestbot.bot.storage.db import open_database
-    from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
-    from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService
+    from digestbot.app.wiring import build_bot
 
-    settings = load_cli_settings()
-    return SubscriptionService(
-        store=SqlSubscriptionStore(open_database(settings.database_url)),
-        taxonomy=make_taxonomy(settings),
-        defaults=SubscriptionDefaults.from_settings(settings),
-    )
+    return build_bot(load_cli_settings()).subscriptions
 
 
 @subscriptions_app.command("list")
@@ -157,7 +150,7 @@ def add_subscription(
     """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
 
     def add() -> None:
-        from digestbot.bot.runtime import PLATFORMS
+        from digestbot.app.platforms import PLATFORMS
         from digestbot.bot.subscriptions import SubscriptionError, parse_channel_key
 
         platform, _ = parse_channel_key(channel)
@@ -194,13 +187,14 @@ def remove_subscription(channel: Annotated[str, typer.Argument(help=_KEY_HELP)])
 
 def _guarded(action: Callable[[], object]) -> None:
     """Storage, subscription and transport errors end as one line and exit code 1."""
+    from digestbot.bot.config import ConfigError
     from digestbot.bot.ports import TransportError
     from digestbot.bot.storage.db import StorageUnavailable
     from digestbot.bot.subscriptions import SubscriptionError
 
     try:
         action()
-    except (StorageUnavailable, SubscriptionError, TransportError) as error:
+    except (StorageUnavailable, SubscriptionError, TransportError, ConfigError) as error:
         raise Console.fail(str(error)) from None
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from digestbot.bot.cli_common import Console, load_cli_settings, run_use_case
+from digestbot.app.cli_common import Console, load_cli_settings, run_use_case
 from digestbot.summarizer.llm.ports import STAGES
 
 if TYPE_CHECKING:
@@ -77,8 +77,8 @@ def evaluate_categorizer(
     ],
 ) -> None:
     """Score the configured categorizer (LLM or offline) against labelled papers."""
+    from digestbot.app.factory import make_backends, make_gateway, make_source, make_taxonomy
     from digestbot.bot.config import ConfigError
-    from digestbot.bot.factory import make_backends, make_gateway, make_source, make_taxonomy
     from digestbot.summarizer.evaluation import evaluate, format_report, read_labels
     from digestbot.summarizer.llm.notes import OFFLINE_FALLBACK
     from digestbot.summarizer.sources.base import SourceError
@@ -142,17 +142,17 @@ def show_cost(
 
 def _stores(settings: Settings) -> tuple[ResponseCache, UsageLedger]:
     """The database-backed stores, or one clear line when the database cannot be opened."""
-    from digestbot.bot.factory import make_llm_stores
+    from digestbot.app.wiring import llm_stores
     from digestbot.bot.storage.db import StorageUnavailable
 
     try:
-        return make_llm_stores(settings)
+        return llm_stores(settings)
     except StorageUnavailable as error:
         raise Console.fail(str(error)) from None
 
 
 def _describe(settings: Settings) -> str:
-    from digestbot.bot.factory import stage_model
+    from digestbot.app.factory import stage_model
 
     if not settings.llm_configured:
         return "the offline categorizer"
