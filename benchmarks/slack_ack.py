@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
-from digestbot.adapters.slack import create_adapter  # noqa: E402
+from digestbot.adapters.slack import SlackSettings, create_adapter  # noqa: E402
 from digestbot.adapters.slack.runner import EVENTS_PATH  # noqa: E402
 from digestbot.app.factory import make_digest_service  # noqa: E402
 from digestbot.bot.config import Settings  # noqa: E402
@@ -112,16 +112,12 @@ class SlackSide:
 async def main() -> None:
     keep_event_loop_responsive()  # as `digestbot run` does
     with FakeSlackApi() as slack:
-        settings = Settings(
-            digest_source="sample",
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-        )
+        settings = Settings(digest_source="sample")
         threads = MemoryThreadLinks()
         handler = CommandHandler(digests=make_digest_service(settings), threads=threads)
         adapter = create_adapter(
-            settings, BotServices(handler=handler, threads=threads, seen_events=MemorySeenEvents())
+            SlackSettings(bot_token="xoxb-bench", signing_secret=SECRET, api_url=slack.api_url),
+            BotServices(handler=handler, threads=threads, seen_events=MemorySeenEvents()),
         )
         web_app = web.Application()
         adapter.install_routes(web_app)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from digestbot.app.platforms import platform_variables
 from digestbot.bot.config import Settings
 
-_SETTING_VARIABLES = [name.upper() for name in Settings.model_fields]
+_SETTING_VARIABLES = [name.upper() for name in Settings.model_fields] + platform_variables()
 
 
 @pytest.fixture(autouse=True)

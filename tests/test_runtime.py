@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from digestbot.app import cli_run, logs, platforms
 from digestbot.app.cli import app
-from digestbot.bot.config import load_settings
+from digestbot.bot.config import ConfigError, load_settings
 from tests.delivery_helpers import PROJECT, SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
 from tests.fakes.memory_transport import FakePlatform, cli_command
 
@@ -95,7 +95,7 @@ class BotProcess:
 
 
 def test_run_with_no_platform_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
-    bot = BotProcess(tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN)  # a bot token alone configures no Slack mode
+    bot = BotProcess(tmp_path)
     process = bot.cli("run")
     status, report = wait_until(lambda: health(bot.port), what="/healthz", process=process)
     assert (status, report) == (200, {"status": "ok"})  # public: status only, nothing about the team
@@ -104,7 +104,6 @@ def test_run_with_no_platform_serves_health_and_stops_on_sigterm(tmp_path: Path)
     stderr = bot.stop(process)
     assert stderr.count("using the offline extractive back end") == 1 and "ready: no chat platform" in stderr
     assert "shutting down" in stderr and stderr.rstrip().endswith("stopped")
-    assert SECRET_TOKEN not in stderr
     down = runner.invoke(cli(), ["health", "--url", f"http://127.0.0.1:{bot.port}/healthz"])
     assert down.exit_code == 1 and down.stderr.startswith("Error: No healthy bot at ")
 
@@ -128,7 +127,7 @@ def test_run_killed_mid_digest_resumes_after_a_restart(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePlatform:
-    monkeypatch.setitem(platforms.PLATFORMS, "fake", platforms.Platform("tests.fakes.memory_transport", lambda _: True))
+    monkeypatch.setitem(platforms.EXTRA_PLATFORMS, "fake", "tests.fakes.memory_transport")
     monkeypatch.setenv("FAKE_PLATFORM_FILE", str(tmp_path / "platform.db"))
     with_sample_digest(f"sqlite:///{tmp_path / 'digestbot.db'}")
     return FakePlatform(tmp_path / "platform.db")
@@ -157,10 +156,10 @@ def test_post_to_a_bad_channel_is_one_clear_line(fake_platform: FakePlatform, ch
     assert fake_platform.messages() == []
 
 
-def test_json_logs_never_carry_a_secret(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_logs_never_carry_a_secret(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SECRET_TOKEN)
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token-value")
     settings = load_settings(
-        slack_bot_token=SECRET_TOKEN,
-        discord_token="discord-test-token-value",
         database_url="postgresql+psycopg://bot:db-test-password@db:5432/digestbot",
         log_format="json",
     )
@@ -180,21 +179,68 @@ def test_json_logs_never_carry_a_secret(capsys: pytest.CaptureFixture[str]) -> N
         assert secret not in everything
 
 
-def test_platforms_are_configured_by_their_tokens() -> None:
-    assert platforms.configured_platforms(load_settings()) == []
-    assert platforms.configured_platforms(load_settings(slack_bot_token="xoxb-test")) == []
-    assert platforms.configured_platforms(
-        load_settings(slack_bot_token="xoxb-test", slack_app_token="xapp-test", discord_token="discord-test")
-    ) == ["slack", "discord"]
-    assert platforms.configured_platforms(
-        load_settings(slack_bot_token="xoxb-test", slack_signing_secret="signing-test")
-    ) == ["slack"]
+def _configured(monkeypatch: pytest.MonkeyPatch, **variables: str) -> list[str]:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return [platform.name for platform in platforms.configured_platforms()]
+
+
+def test_platforms_are_configured_by_their_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _configured(monkeypatch) == []
+    assert _configured(
+        monkeypatch, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test", DISCORD_TOKEN="discord-test"
+    ) == ["discord", "slack"]
+    assert _configured(monkeypatch, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="signing-test") == ["slack"]
 
     # Deciding must not import a platform library (checked in a fresh interpreter: other tests import them).
     probe = (
-        "import sys; from digestbot.app import platforms; from digestbot.bot.config import load_settings; "
-        "platforms.configured_platforms(load_settings(slack_bot_token='xoxb-test', discord_token='d-test')); "
+        "import sys; from digestbot.app import platforms; "
+        "platforms.configured_platforms(); "
         "print(sorted(m for m in ('slack_bolt', 'slack_sdk', 'discord') if m in sys.modules))"
     )
-    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    environment = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-t", "DISCORD_TOKEN": "d"}
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=environment
+    )
     assert completed.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-test"}, "SLACK_APP_TOKEN (Socket Mode, no public URL) or SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xapp-test", "SLACK_APP_TOKEN": "xapp-test"}, "SLACK_BOT_TOKEN must be a bot token"),
+        ({"SLACK_APP_TOKEN": "xapp-test"}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xoxb-other"}, "SLACK_APP_TOKEN must be an app-level"),
+        ({"DISCORD_TOKEN": "xoxb-test"}, "DISCORD_TOKEN is a Slack token"),
+    ],
+)
+def test_a_half_configured_platform_stops_start_up_naming_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
+) -> None:
+    """It used to start silently with "no chat platform" (issue 12)."""
+    with pytest.raises(ConfigError, match="only partly configured") as stopped:
+        _configured(monkeypatch, **variables)
+    assert named in str(stopped.value)
+    assert "xoxb-test" not in str(stopped.value) and "xapp-test" not in str(stopped.value)
+
+
+@pytest.mark.parametrize(
+    ("token", "first_problem"),
+    [
+        ("abc", "SLACK_BOT_TOKEN must be a bot token starting with xoxb-."),
+        (SECRET_TOKEN, "Slack needs SLACK_APP_TOKEN"),
+    ],
+)
+def test_digestbot_run_with_half_a_slack_configuration_exits_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, token: str, first_problem: str
+) -> None:
+    """A bot token alone used to start "no chat platform" silently (issue 12)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+    result = runner.invoke(cli(), ["run"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: slack is only partly configured: {first_problem}")
+    assert "SLACK_APP_TOKEN" in result.stderr and result.stderr.count("\n") == 1
+    assert SECRET_TOKEN not in result.stderr

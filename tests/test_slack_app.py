@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
 
-from digestbot.adapters.slack import create_adapter
+from digestbot.adapters.slack import SlackSettings, create_adapter
 from digestbot.adapters.slack.app import MENTION_HINT, WORKING
 from digestbot.adapters.slack.runner import EVENTS_PATH, SlackAdapter
 from digestbot.adapters.slack.transport import Pacer
@@ -157,14 +157,11 @@ async def bot() -> AsyncIterator[Bot]:
     with FakeSlackApi() as slack:
         log: list[str] = []
         source, questions = GatedSource(log), CannedQuestions()
-        settings = Settings(
-            digest_source="sample",
-            slack_bot_token="xoxb-test",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-        )
+        settings = Settings(digest_source="sample")
         services = make_services(settings, source, questions)
-        adapter = create_adapter(settings, services)
+        adapter = create_adapter(
+            SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=slack.api_url), services
+        )
         adapter.transport.pacer = Pacer(rate=1000.0, burst=1000)  # pacing has its own test
         web_app = web.Application()
         adapter.install_routes(web_app)
@@ -373,15 +370,12 @@ async def test_socket_mode_acks_envelopes_and_answers_in_threads() -> None:
     with FakeSlackApi() as slack:
         async with FakeSocketMode() as socket:
             slack.socket_url = socket.url
-            settings = Settings(
-                digest_source="sample",
-                slack_bot_token="xoxb-test",
-                slack_app_token="xapp-test",
-                slack_api_url=slack.api_url,
-            )
+            settings = Settings(digest_source="sample")
             questions = CannedQuestions()
             services = make_services(settings, GatedSource([]), questions)
-            adapter = create_adapter(settings, services)
+            adapter = create_adapter(
+                SlackSettings(bot_token="xoxb-test", app_token="xapp-test", api_url=slack.api_url), services
+            )
             web_app = web.Application()
             adapter.install_routes(web_app)
             await adapter.start()

@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digestbot.bot.config import Settings
+from pydantic_settings import SettingsConfigDict
+
+from digestbot.bot.config import ConfigError, PlatformSettings
 from digestbot.bot.markdown import render_section
-from digestbot.bot.ports import BotServices, OutgoingMessage, TransportError
+from digestbot.bot.ports import BotServices, ChatPlatform, OutgoingMessage, TransportError
 from digestbot.summarizer.models import Digest
 
-PLATFORM = "fake"
+NAME = "fake"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class MemoryTransport:
     chart attached) and one thread reply per category, deterministically.
     """
 
-    platform = PLATFORM
+    platform = NAME
     min_send_interval = 0.0  # a test double: no platform rate limit to respect
 
     def __init__(
@@ -151,12 +153,20 @@ class MemoryTransport:
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
     ) -> str:
         if channel_id in self.refuse:
-            raise TransportError(f"{PLATFORM}:{channel_id}: not_in_channel", permanent=True)
+            raise TransportError(f"{NAME}:{channel_id}: not_in_channel", permanent=True)
         self.sends += 1
         self._maybe_crash("before")
         posted = self.fake.post(channel_id, message, thread_id=thread_id, key=idempotency_key)
         self._maybe_crash("after")
         return posted
+
+    async def ensure_attachment(
+        self, channel_id: str, message: OutgoingMessage, *, message_id: str, thread_id: str | None
+    ) -> None:
+        return None  # the file is part of the post
+
+    async def close(self) -> None:
+        return None
 
     async def find_sent(self, channel_id: str, idempotency_key: str, *, since: dt.datetime) -> str | None:
         self.lookups.append((channel_id, idempotency_key))
@@ -173,7 +183,7 @@ class MemoryTransport:
 class FakeAdapter:
     """The :class:`~digestbot.bot.ports.ChatAdapter` for ``digestbot run``: no inbound events."""
 
-    platform = PLATFORM
+    platform = NAME
 
     def __init__(self, transport: MemoryTransport) -> None:
         self.transport = transport
@@ -188,26 +198,46 @@ class FakeAdapter:
         return None
 
 
-def create_transport(settings: Settings) -> MemoryTransport:
-    crash = os.environ.get("FAKE_PLATFORM_CRASH")
-    when, _, count = (crash or "").partition(":")
-    refuse = [c for c in os.environ.get("FAKE_PLATFORM_REFUSE", "").split(",") if c]
+class FakeSettings(PlatformSettings):
+    """``FAKE_PLATFORM_FILE`` (the shared message store) configures it; ``FAKE_PLATFORM_CRASH``
+    (``before:N``/``after:N``) kills the process around the N-th send; ``FAKE_PLATFORM_REFUSE``
+    lists channels that refuse posts permanently."""
+
+    model_config = SettingsConfigDict(env_prefix="FAKE_PLATFORM_")
+
+    file: Path | None = None
+    crash: str = ""
+    refuse: str = ""
+
+    def is_set(self) -> bool:
+        return self.file is not None
+
+
+def create_transport(settings: FakeSettings) -> MemoryTransport:
+    when, _, count = settings.crash.partition(":")
+    if settings.file is None:
+        raise ConfigError("FAKE_PLATFORM_FILE is not set.")
     return MemoryTransport(
-        FakePlatform(Path(os.environ["FAKE_PLATFORM_FILE"])),
-        crash=(when, int(count)) if crash else None,
-        refuse=refuse,
+        FakePlatform(settings.file),
+        crash=(when, int(count)) if settings.crash else None,
+        refuse=[c for c in settings.refuse.split(",") if c],
     )
 
 
-def create_adapter(settings: Settings, services: BotServices) -> FakeAdapter:
+def create_adapter(settings: FakeSettings, services: BotServices) -> FakeAdapter:
     return FakeAdapter(create_transport(settings))
+
+
+PLATFORM = ChatPlatform(
+    name=NAME, settings=FakeSettings, create_adapter=create_adapter, create_transport=create_transport
+)
 
 
 def register() -> None:
     """Make ``fake`` a platform, configured when FAKE_PLATFORM_FILE is set."""
     from digestbot.app.platforms import register_platform
 
-    register_platform(PLATFORM, __name__, configured=lambda _: bool(os.environ.get("FAKE_PLATFORM_FILE")))
+    register_platform(NAME, __name__)
 
 
 def cli_command(*args: str) -> list[str]:

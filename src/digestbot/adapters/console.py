@@ -10,7 +10,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from digestbot.bot.commands import CommandError, parse_command
+from digestbot.bot.commands import CommandError
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.markdown import render_digest, render_paper
 from digestbot.bot.ports import ThreadLink
@@ -52,7 +52,7 @@ class ConsoleSession:
                 return "Commands start with /digest — try /digest help, or show a digest and ask about it."
             return self.render(reply)
         try:
-            command = parse_command(command_text, self.handler.digests.taxonomy)
+            command = self.handler.parse(command_text)
         except CommandError as error:
             return str(error)
         reply = await self.handler.handle(command, self.conversation)
@@ -65,7 +65,7 @@ class ConsoleSession:
             case DigestReply(digest=digest):
                 ids, day, language = tuple(p.arxiv_id for p in digest.papers), digest.date, digest.language
             case PaperReply(paper=paper):
-                ids, day, language = (paper.arxiv_id,), None, self.handler.digests.language
+                ids, day, language = (paper.arxiv_id,), None, self.handler.language
             case _:
                 return
         if self.handler.threads is not None:

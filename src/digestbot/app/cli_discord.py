@@ -9,6 +9,7 @@ import typer
 from digestbot.app.cli_common import Console, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
+    from digestbot.adapters.discord import DiscordSettings
     from digestbot.adapters.discord.sync import SyncResult
     from digestbot.bot.config import Settings
 
@@ -34,10 +35,10 @@ def invite_url(
     from digestbot.adapters.discord.invite import PERMISSIONS
     from digestbot.adapters.discord.invite import invite_url as build_url
 
-    settings = load_cli_settings()
+    settings = _discord_settings()
     if client_id is None:
         client_id = run_use_case(_application_id(settings))
-    typer.echo(build_url(client_id, guild_id=settings.discord_guild_id))
+    typer.echo(build_url(client_id, guild_id=settings.guild_id))
     for name, (_, why) in PERMISSIONS.items():
         Console.progress(f"  {name}: {why}")
 
@@ -49,14 +50,24 @@ def sync(
 
     ``digestbot run`` does this by itself whenever the commands changed.
     """
-    result = run_use_case(_sync(load_cli_settings(), force=force))
+    result = run_use_case(_sync(load_cli_settings(), _discord_settings(), force=force))
     if result.synced:
         typer.echo(f"Synced {result.commands} command(s) ({result.scope}).")
     else:
         typer.echo(f"Commands unchanged since the last sync ({result.scope}); nothing sent. Use --force to resend.")
 
 
-async def _application_id(settings: Settings) -> int:
+def _discord_settings() -> DiscordSettings:
+    from digestbot.adapters.discord import DiscordSettings
+    from digestbot.bot.config import ConfigError, load_platform_settings
+
+    try:
+        return load_platform_settings(DiscordSettings)
+    except ConfigError as error:
+        raise Console.fail(str(error)) from None
+
+
+async def _application_id(settings: DiscordSettings) -> int:
     from digestbot.adapters.discord import create_transport
     from digestbot.bot.ports import TransportError
 
@@ -72,16 +83,16 @@ async def _application_id(settings: Settings) -> int:
     return transport.application_id
 
 
-async def _sync(settings: Settings, *, force: bool) -> SyncResult:
+async def _sync(settings: Settings, discord: DiscordSettings, *, force: bool) -> SyncResult:
     from digestbot.adapters.discord import create_adapter
     from digestbot.adapters.discord.sync import SyncError, sync_if_changed
     from digestbot.app.wiring import build_bot
     from digestbot.bot.ports import TransportError
 
-    adapter = create_adapter(settings, build_bot(settings).services)
+    adapter = create_adapter(discord, build_bot(settings).services)
     try:
         await adapter.transport.login()
-        return await sync_if_changed(adapter.tree, guild_id=settings.discord_guild_id, force=force)
+        return await sync_if_changed(adapter.tree, guild_id=discord.guild_id, force=force)
     except (TransportError, SyncError) as error:
         raise Console.fail(str(error)) from None
     finally:

@@ -40,7 +40,7 @@ def post(
     lang: LanguageOption = None,
 ) -> None:
     """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted"."""
-    from digestbot.app.platforms import load_platform
+    from digestbot.app.platforms import platform_settings
     from digestbot.app.wiring import build_bot
     from digestbot.bot.commands import parse_date
     from digestbot.bot.delivery import Outcome
@@ -51,7 +51,7 @@ def post(
     async def deliver() -> None:
         platform, channel_id = parse_channel_key(channel)
         day = parse_date(date) if date else None
-        transport = load_platform(platform).create_transport(settings)
+        transport = platform_settings(platform).create_transport()
         bot = await asyncio.to_thread(build_bot, settings, source=source)
         bot.transports[platform] = transport
         subscription = bot.subscriptions.store.get(platform, channel_id)
@@ -65,9 +65,7 @@ def post(
                 interests=subscription.interests if subscription else (),
             )
         finally:
-            close = getattr(transport, "close", None)
-            if close is not None:
-                await close()
+            await transport.close()
         if result.outcome in (Outcome.FAILED, Outcome.INTERRUPTED):
             raise Console.fail(result.describe())
         typer.echo(result.describe())
@@ -150,12 +148,12 @@ def add_subscription(
     """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
 
     def add() -> None:
-        from digestbot.app.platforms import PLATFORMS
+        from digestbot.app.platforms import known_platforms
         from digestbot.bot.subscriptions import SubscriptionError, parse_channel_key
 
         platform, _ = parse_channel_key(channel)
-        if platform not in PLATFORMS:  # a typo would otherwise wait silently for a platform that never comes
-            known = ", ".join(sorted(PLATFORMS))
+        if platform not in known_platforms():  # a typo would otherwise wait silently for a platform that never comes
+            known = ", ".join(sorted(known_platforms()))
             raise SubscriptionError(f"Unknown platform '{platform}' in {channel}; use one of: {known}.")
         service = _subscription_service()
         subscription = service.add(

@@ -17,7 +17,7 @@ import signal
 import sys
 
 from digestbot.app.health import Health, start_web
-from digestbot.app.platforms import configured_platforms, load_platform
+from digestbot.app.platforms import configured_platforms
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.config import Settings
 from digestbot.bot.handlers import CommandHandler
@@ -29,10 +29,11 @@ log = logging.getLogger("digestbot")
 async def run_bot(settings: Settings, *, interactive: bool | None = None) -> None:
     """Run until SIGTERM/SIGINT (or the console's ``quit``); see the module docstring."""
     keep_event_loop_responsive()
+    ready = configured_platforms()
     bot = await asyncio.to_thread(build_bot, settings)
     bot.subscriptions.seed(settings)
-    platforms = configured_platforms(settings)
-    adapters = [load_platform(name).create_adapter(settings, bot.services) for name in platforms]
+    platforms = [platform.name for platform in ready]
+    adapters = [platform.create_adapter(bot.services) for platform in ready]
     bot.transports.update({adapter.platform: adapter.transport for adapter in adapters})
     health = Health()
     runner = await start_web(health, adapters, settings.port)

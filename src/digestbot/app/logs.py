@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from pydantic import SecretStr
 
+from digestbot.app.platforms import platform_secrets
 from digestbot.bot.config import Settings
 
 # scheme://user:password@…, the password ending at the first "@" (as SQLAlchemy reads it).
@@ -22,12 +23,13 @@ _URL_PASSWORD = re.compile(r"[\w+.-]+://[^:/@]*:(?P<password>[^@]*)@")
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every configured secret: the SecretStr settings and the database password, as written in
-    ``DATABASE_URL`` and percent-decoded (errors quote either form). A pattern reads it, as
+    """Every configured secret: the SecretStr settings, every platform's, and the database
+    password, as written in ``DATABASE_URL`` and percent-decoded (errors quote either form). A pattern reads it, as
     SQLAlchemy's does, because a URL too malformed to parse must still have its password hidden
     (SQLAlchemy's own error quotes the whole URL), and importing SQLAlchemy would double the
     start-up time of a one-shot command."""
     values = [v.get_secret_value() for _, v in settings if isinstance(v, SecretStr) and v.get_secret_value()]
+    values += platform_secrets()
     found = _URL_PASSWORD.match(settings.database_url)
     if found:
         values += [found["password"], unquote(found["password"])]

@@ -1,49 +1,107 @@
-"""The chat platforms this build knows, by name; each is an adapter package loaded on demand.
+"""The chat platforms this build knows, by name: every package under ``digestbot.adapters``.
 
-Loading by name keeps ``digestbot --help`` and the offline path free of Slack's and Discord's
-libraries. Each adapter package exposes ``create_adapter(settings, services)`` and
-``create_transport(settings)``.
+Each adapter package describes itself in a :class:`~digestbot.bot.ports.ChatPlatform` named
+``PLATFORM`` — its settings model, and how to build its adapter and its transport — so adding a
+platform means adding one folder. Packages are imported by name only when asked for, and their
+libraries only when an adapter or transport is built, which keeps ``digestbot --help`` and the
+offline path free of Slack's and Discord's libraries.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import pkgutil
 from dataclasses import dataclass
-from types import ModuleType
+from typing import Any
 
-from digestbot.bot.config import ConfigError, Settings
+import digestbot.adapters
+from digestbot.bot.config import ConfigError, PlatformSettings, load_platform_settings
+from digestbot.bot.ports import BotServices, ChatAdapter, ChatPlatform, Transport
+
+# Platforms added at run time (a test double), by name -> module holding ``PLATFORM``.
+EXTRA_PLATFORMS: dict[str, str] = {}
 
 
-def _slack_configured(settings: Settings) -> bool:
-    has_mode = settings.slack_app_token is not None or settings.slack_signing_secret is not None
-    return settings.slack_bot_token is not None and has_mode
+def known_platforms() -> dict[str, str]:
+    """Platform name -> the module that holds its ``PLATFORM``."""
+    found = {
+        module.name: f"digestbot.adapters.{module.name}"
+        for module in pkgutil.iter_modules(digestbot.adapters.__path__)
+        if module.ispkg
+    }
+    return {**found, **EXTRA_PLATFORMS}
+
+
+def register_platform(name: str, module: str) -> None:
+    """Add a platform that lives outside ``digestbot.adapters`` (a test double) under ``name``."""
+    EXTRA_PLATFORMS[name] = module
+
+
+def load_platform(name: str) -> ChatPlatform[Any]:
+    known = known_platforms()
+    if name not in known:
+        raise ConfigError(f"Unknown platform '{name}'; use one of: {', '.join(sorted(known))}.")
+    platform: ChatPlatform[Any] = importlib.import_module(known[name]).PLATFORM
+    return platform
 
 
 @dataclass(frozen=True)
-class Platform:
-    """An adapter package by import path, and whether the settings configure it (its tokens)."""
+class ReadyPlatform:
+    """A platform with its settings read and checked: what ``digestbot run`` and ``post`` build."""
 
-    module: str
-    configured: Callable[[Settings], bool]
+    platform: ChatPlatform[Any]
+    settings: PlatformSettings
 
+    @property
+    def name(self) -> str:
+        return self.platform.name
 
-PLATFORMS: dict[str, Platform] = {
-    "slack": Platform("digestbot.adapters.slack", _slack_configured),
-    "discord": Platform("digestbot.adapters.discord", lambda settings: settings.discord_token is not None),
-}
+    def create_adapter(self, services: BotServices) -> ChatAdapter:
+        return self.platform.create_adapter(self.settings, services)
 
-
-def register_platform(name: str, module: str, *, configured: Callable[[Settings], bool]) -> None:
-    """Add a platform (another adapter package, or a test double) under ``name``."""
-    PLATFORMS[name] = Platform(module, configured)
-
-
-def load_platform(name: str) -> ModuleType:
-    if name not in PLATFORMS:
-        raise ConfigError(f"Unknown platform '{name}'; use one of: {', '.join(sorted(PLATFORMS))}.")
-    return importlib.import_module(PLATFORMS[name].module)
+    def create_transport(self) -> Transport:
+        return self.platform.create_transport(self.settings)
 
 
-def configured_platforms(settings: Settings) -> list[str]:
-    return [name for name, platform in PLATFORMS.items() if platform.configured(settings)]
+def platform_settings(name: str) -> ReadyPlatform:
+    """One platform with its variables read (a bad value is a :class:`ConfigError` naming it)."""
+    platform = load_platform(name)
+    return ReadyPlatform(platform, load_platform_settings(platform.settings))
+
+
+def configured_platforms() -> list[ReadyPlatform]:
+    """The platforms whose credentials are set, checked: a platform given some of what it needs
+    but not all (or a token of the wrong kind) stops start-up with a message naming what is
+    missing, instead of the bot starting silently without it."""
+    ready = []
+    for name in sorted(known_platforms()):
+        candidate = platform_settings(name)
+        if not candidate.settings.is_set():
+            continue
+        problems = candidate.settings.problems()
+        if problems:
+            raise ConfigError(f"{name} is only partly configured: " + " ".join(problems))
+        ready.append(candidate)
+    return ready
+
+
+def configured_names() -> list[str]:
+    """The names of the platforms whose credentials are set (unchecked: for scheduling)."""
+    return [name for name in sorted(known_platforms()) if platform_settings(name).settings.is_set()]
+
+
+def platform_secrets() -> list[str]:
+    """Every platform's secret values, for log redaction (a platform with a bad value is left
+    out here: start-up stops on it with its own message)."""
+    secrets = []
+    for name in known_platforms():
+        try:
+            secrets += platform_settings(name).settings.secrets()
+        except ConfigError:
+            continue
+    return secrets
+
+
+def platform_variables() -> list[str]:
+    """Every platform's environment variables (documented in ``.env.example``)."""
+    return [variable for name in known_platforms() for variable in load_platform(name).settings.variables()]

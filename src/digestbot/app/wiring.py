@@ -27,7 +27,7 @@ from digestbot.app.factory import (
     make_gateway,
     make_source,
 )
-from digestbot.app.platforms import configured_platforms
+from digestbot.app.platforms import configured_names
 from digestbot.bot.config import Settings
 from digestbot.bot.delivery import DeliveryService
 from digestbot.bot.digests import DigestService
@@ -190,7 +190,7 @@ def build_bot(
         delivery=delivery,
         digests=digests,
         edition=edition_for(paper_source.name),
-        platforms=configured_platforms(settings),
+        platforms=configured_names(),
         clock=clock,
         batch_digests=batch,
         batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),

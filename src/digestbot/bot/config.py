@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -40,11 +41,14 @@ def parse_timezone(text: str) -> ZoneInfo:
         ) from error
 
 
+# Empty values count as unset, so a copied .env.example with blanks means "use the default".
+_SOURCES = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+
 class Settings(BaseSettings):
     """Every variable is documented in ``.env.example``."""
 
-    # Empty values count as unset, so a copied .env.example with blanks means "use the default".
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = _SOURCES
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -66,15 +70,7 @@ class Settings(BaseSettings):
     llm_batch_lead_hours: float = Field(default=3.0, gt=0, le=24)
     llm_prices: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
 
-    slack_bot_token: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
-
-    discord_token: SecretStr | None = None
-    discord_api_url: str | None = None
-    discord_guild_id: int | None = None
-    discord_message_content: bool = False
+    # A chat platform's variables (SLACK_*, DISCORD_*) live in its adapter package's PlatformSettings.
 
     # --- Follow-up questions: abuse and cost limits, full text (docs/questions.md) ---
     questions_per_user_per_hour: int = Field(default=20, ge=1)
@@ -136,14 +132,62 @@ class Settings(BaseSettings):
         return self.openai_api_key is not None or bool(self.openai_base_url)
 
 
+class PlatformSettings(BaseSettings):
+    """A chat platform's own variables, all named ``<PREFIX>_…``; each adapter package subclasses
+    it (``SlackSettings``, ``DiscordSettings``) so ``bot/`` never names a platform's tokens.
+
+    A platform is *set* when any of its credentials is; a set platform with :meth:`problems`
+    stops start-up with them, so a half-configured platform never starts silently without chat.
+    """
+
+    model_config = _SOURCES
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable of a field, e.g. ``SLACK_BOT_TOKEN`` for ``bot_token``."""
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+    @classmethod
+    def variables(cls) -> list[str]:
+        return [cls.variable(field) for field in cls.model_fields]
+
+    def is_set(self) -> bool:
+        """Any credential given: the operator means to use this platform."""
+        return any(isinstance(value, SecretStr) for _, value in self)
+
+    def problems(self) -> list[str]:
+        """What stops this platform from starting (missing or wrong-kind values); [] when ready."""
+        return []
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for log redaction."""
+        return [value.get_secret_value() for _, value in self if isinstance(value, SecretStr)]
+
+
+def _config_error(error: ValidationError, prefix: str = "") -> ConfigError:
+    """pydantic's report as one line per bad variable."""
+    problems = []
+    for issue in error.errors():
+        variable = f"{prefix}{issue['loc'][0]}".upper() if issue["loc"] else "settings"
+        message = issue["msg"].removeprefix("Value error, ")
+        problems.append(f"{variable}: {message}")
+    return ConfigError("Invalid configuration — " + "; ".join(problems))
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; turn pydantic's report into one line per bad variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        problems = []
-        for issue in error.errors():
-            variable = str(issue["loc"][0]).upper() if issue["loc"] else "settings"
-            message = issue["msg"].removeprefix("Value error, ")
-            problems.append(f"{variable}: {message}")
-        raise ConfigError("Invalid configuration — " + "; ".join(problems)) from None
+        raise _config_error(error) from None
+
+
+_P = TypeVar("_P", bound=PlatformSettings)
+
+
+def load_platform_settings(model: type[_P]) -> _P:
+    """Read one platform's variables, with the same one-line report as :func:`load_settings`."""
+    try:
+        return model()
+    except ValidationError as error:
+        raise _config_error(error, str(model.model_config.get("env_prefix", ""))) from None

@@ -50,9 +50,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from digestbot.bot.digests import DigestService
-from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
+from digestbot.bot.ports import DeliveryLedger, OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, SqlDeliveries
+from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost
 from digestbot.bot.subscriptions import SubscriptionStore
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest
@@ -65,7 +65,7 @@ DEFAULT_PART_INTERVAL = 1.0
 """Seconds between two messages of one delivery: Slack allows about one message per second per
 channel (``chat.postMessage``), Discord five per five seconds; the adapters pace and retry
 too, but a delivery never bursts a channel even with an adapter that does not. A transport may
-declare its own ``min_send_interval`` (seconds), e.g. 0 for a test double."""
+declare it as its ``min_send_interval`` unless it paces itself."""
 FIND_SENT_SLACK = dt.timedelta(minutes=2)
 """How far before our own ``started_at`` to look for a message: our clock and the platform's may differ."""
 
@@ -157,7 +157,7 @@ class DeliveryService:
     def __init__(
         self,
         *,
-        deliveries: SqlDeliveries,
+        deliveries: DeliveryLedger,
         digests: DigestService,
         threads: ThreadLinks,
         transport_for: Callable[[str], Transport],
@@ -165,7 +165,6 @@ class DeliveryService:
         clock: Clock = utc_now,
         holder: Holder | None = None,
         lease: dt.timedelta = DEFAULT_LEASE,
-        part_interval: float = DEFAULT_PART_INTERVAL,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.deliveries = deliveries
@@ -176,7 +175,6 @@ class DeliveryService:
         self.clock = clock
         self.holder = holder or Holder.current()
         self.lease = lease
-        self.part_interval = part_interval
         self.sleep = sleep
         self._stopping = False
 
@@ -244,9 +242,8 @@ class DeliveryService:
     ) -> None:
         """A message found after a crash may lack the file its send was still uploading (Slack
         uploads the chart after the post); transports that attach separately finish it here."""
-        ensure = getattr(transport, "ensure_attachment", None)
-        if message.attachment is not None and ensure is not None:
-            await ensure(delivery.channel_id, message, message_id=message_id, thread_id=parent_id)
+        if message.attachment is not None:
+            await transport.ensure_attachment(delivery.channel_id, message, message_id=message_id, thread_id=parent_id)
 
     async def _send_all(self, delivery: Delivery, digest: Digest, transport: Transport) -> DeliveryResult:
         holder = self.holder.encode()
@@ -256,7 +253,7 @@ class DeliveryService:
         await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
         parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
         parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None
-        interval = float(getattr(transport, "min_send_interval", self.part_interval))
+        interval = transport.min_send_interval
         sent_now = 0
         try:
             for index, message in enumerate(messages):

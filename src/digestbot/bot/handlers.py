@@ -26,12 +26,14 @@ from digestbot.bot.commands import (
     UnsubscribeCommand,
     changes_channel,
     echo,
+    parse_command,
 )
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
 from digestbot.bot.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
 from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
 from digestbot.summarizer.sources.base import SourceError
+from digestbot.summarizer.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,20 @@ class CommandHandler:
         self.threads = threads
         self.subscriptions = subscriptions
         self.questions = questions
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The categories commands name (for adapters' autocomplete and parsing)."""
+        return self.digests.taxonomy
+
+    @property
+    def language(self) -> str:
+        """The bot's default output language."""
+        return self.digests.language
+
+    def parse(self, text: str) -> Command:
+        """``/digest`` text as a command; :class:`CommandError` says what is wrong with it."""
+        return parse_command(text, self.digests.taxonomy)
 
     async def follow_up(self, question: str, conversation: Conversation) -> Reply | None:
         """A message in a thread: answered when the thread is a digest's, ignored otherwise."""

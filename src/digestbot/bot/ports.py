@@ -9,10 +9,11 @@ dependency arrow ``adapters -> bot``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from digestbot.bot.config import PlatformSettings
 from digestbot.bot.replies import Reply
 from digestbot.summarizer.models import Digest
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from digestbot.bot.commands import InterestsCommand, SubscribeCommand
     from digestbot.bot.handlers import CommandHandler, Conversation
+    from digestbot.bot.storage.deliveries import Delivery, Part
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,12 @@ class Transport(Protocol):
     A digest is rendered into an ordered list of messages: the first is the parent (title,
     counts, chart), the rest are replies in the parent's thread. Delivery records each sent
     message's id, so after a crash it resumes at the first unsent index.
-
-    Optional members, looked up with ``getattr`` so simple transports need not define them:
-    ``min_send_interval`` (seconds delivery waits between a digest's parts; default 1.0, 0 for a
-    transport that paces itself or a test double), ``async close()`` (called by
-    ``digestbot post`` when it is done with a transport) and ``async ensure_attachment(channel_id,
-    message, *, message_id, thread_id)`` (for transports that upload a message's file after
-    posting it: called when a crash left a found message possibly without its file).
     """
 
     platform: str
+    min_send_interval: float
+    """Seconds delivery waits between a digest's parts: 0 for a transport that paces itself
+    (every real one) or a test double; ``DEFAULT_PART_INTERVAL`` in ``bot.delivery`` otherwise."""
 
     def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
         """Deterministic for the same digest, so a resumed delivery sends the same parts."""
@@ -82,6 +80,61 @@ class Transport(Protocol):
         Used only when a crash left it unknown whether a send happened.
         """
         ...
+
+    async def ensure_attachment(
+        self, channel_id: str, message: OutgoingMessage, *, message_id: str, thread_id: str | None
+    ) -> None:
+        """Make sure a message found after a crash carries its file: a transport that uploads the
+        file after posting (Slack) finishes the upload; one that sends both at once does nothing."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections (``digestbot post`` calls it when done with a transport)."""
+        ...
+
+
+class DeliveryLedger(Protocol):
+    """The delivery ledger (``bot/storage/deliveries.py``): one row per channel and digest date,
+    one per message of it. The state machine and why it is exactly-once are in ``bot/delivery.py``."""
+
+    def find(self, platform: str, channel_id: str, day: dt.date) -> Delivery | None: ...
+
+    def ensure(
+        self,
+        platform: str,
+        channel_id: str,
+        day: dt.date,
+        *,
+        language: str,
+        categories: tuple[str, ...],
+        note: str | None,
+    ) -> Delivery:
+        """The delivery's row, created on first use with what it will render."""
+        ...
+
+    def claim(
+        self, delivery_id: int, *, holder: str, lease: dt.timedelta, holder_is_dead: Callable[[str], bool]
+    ) -> Delivery | None:
+        """Take the delivery for ``lease`` unless another live holder has it (None then)."""
+        ...
+
+    def parts(self, delivery_id: int) -> dict[int, Part]: ...
+
+    def set_total(self, delivery_id: int, total: int) -> None: ...
+
+    def start_part(
+        self, delivery_id: int, index: int, *, idempotency_key: str, holder: str, lease: dt.timedelta
+    ) -> None:
+        """Record that a send is about to happen (raises ``LeaseLost`` if another holder took over)."""
+        ...
+
+    def finish_part(self, delivery_id: int, index: int, message_id: str) -> None: ...
+
+    def complete(self, delivery_id: int, holder: str) -> None: ...
+
+    def release(self, delivery_id: int, holder: str, error: str) -> None: ...
+
+    def latest_done(self) -> Delivery | None: ...
 
 
 @dataclass(frozen=True)
@@ -168,9 +221,8 @@ class BotServices:
 class ChatAdapter(Protocol):
     """A connected platform inside ``digestbot run``.
 
-    Each adapter package exposes ``create_adapter(settings, services) -> ChatAdapter`` and
-    ``create_transport(settings) -> Transport`` (REST/Web API only, for ``digestbot post``);
-    the CLI loads them by platform name so ``bot/`` never imports a platform library.
+    Each adapter package describes how to build one in its :class:`ChatPlatform`; the
+    composition root loads it by platform name so ``bot/`` never imports a platform library.
     """
 
     platform: str
@@ -187,3 +239,21 @@ class ChatAdapter(Protocol):
     async def stop(self) -> None:
         """Disconnect gracefully, letting a message in flight finish."""
         ...
+
+
+_S = TypeVar("_S", bound=PlatformSettings)
+
+
+@dataclass(frozen=True)
+class ChatPlatform(Generic[_S]):
+    """An adapter package's descriptor, its module attribute ``PLATFORM``.
+
+    The composition root finds it by the package's name, reads ``settings`` (the platform's own
+    variables) and, when they are set, builds the adapter for ``digestbot run`` or a transport
+    alone (Web API / REST) for ``digestbot post``. Nothing else names a platform.
+    """
+
+    name: str
+    settings: type[_S]
+    create_adapter: Callable[[_S, BotServices], ChatAdapter]
+    create_transport: Callable[[_S], Transport]

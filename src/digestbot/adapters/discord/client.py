@@ -130,7 +130,7 @@ class DiscordAdapter:
         self.transport = DiscordTransport(self.client, token=token, pace=pace)
         self.questions = ThreadQuestions(client=self.client, services=services, message_content=message_content)
         replies = InteractionReplies(
-            transport=self.transport, threads=services.threads, language=services.handler.digests.language
+            transport=self.transport, threads=services.threads, language=services.handler.language
         )
         self.tree = build_tree(self.client, services=services, replies=replies, mention_only=not message_content)
         self.client.event(self.questions.on_message)

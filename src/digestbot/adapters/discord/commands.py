@@ -41,7 +41,6 @@ from digestbot.bot.commands import (
     SettingsCommand,
     SubscribeCommand,
     UnsubscribeCommand,
-    parse_command,
     parse_date,
     parse_detail,
     resolve_category,
@@ -128,7 +127,7 @@ class DigestGroup(app_commands.Group):
 
     @property
     def taxonomy(self) -> Taxonomy:
-        return self.services.handler.digests.taxonomy
+        return self.services.handler.taxonomy
 
     @app_commands.command(description="The latest digest (or a date's), all categories or one")
     @app_commands.describe(category="One category, e.g. llm", date="An announcement date, YYYY-MM-DD")
@@ -148,12 +147,12 @@ class DigestGroup(app_commands.Group):
     @app_commands.command(description="One paper's summary, by arXiv id, URL or title words")
     @app_commands.describe(query="2409.14674, https://arxiv.org/abs/2409.14674 or words of its title")
     async def paper(self, interaction: discord.Interaction, query: Query) -> None:
-        await self._run(interaction, lambda: parse_command(f"paper {query}", self.taxonomy), ephemeral=False)
+        await self._run(interaction, lambda: self.services.handler.parse(f"paper {query}"), ephemeral=False)
 
     @app_commands.command(description="Search every stored digest")
     @app_commands.describe(words="Words to look for in titles and abstracts")
     async def search(self, interaction: discord.Interaction, words: Query) -> None:
-        await self._run(interaction, lambda: parse_command(f"search {words}", self.taxonomy), ephemeral=False)
+        await self._run(interaction, lambda: self.services.handler.parse(f"search {words}"), ephemeral=False)
 
     @app_commands.command(description="Ask about a paper, or about this digest thread's papers")
     @app_commands.describe(question="Your question", paper="An arXiv id; leave empty inside a digest's thread")
@@ -195,7 +194,7 @@ class DigestGroup(app_commands.Group):
         def command() -> Command:
             words = ["subscribe", *(categories or "").replace(",", " ").split()]
             words += [f"lang:{language.strip()}"] if language else []
-            parsed = parse_command(" ".join(words), self.taxonomy)
+            parsed = self.services.handler.parse(" ".join(words))
             assert isinstance(parsed, SubscribeCommand)
             try:
                 return dataclasses.replace(
@@ -229,7 +228,7 @@ class DigestGroup(app_commands.Group):
     @app_commands.describe(phrases="Comma-separated, e.g. speech recognition, speculative decoding; none clears")
     async def interests(self, interaction: discord.Interaction, phrases: Query | None = None) -> None:
         def command() -> Command:
-            parsed = parse_command(f"interests {phrases or ''}", self.taxonomy)
+            parsed = self.services.handler.parse(f"interests {phrases or ''}")
             assert isinstance(parsed, InterestsCommand)
             return parsed
 

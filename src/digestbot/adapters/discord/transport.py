@@ -118,6 +118,11 @@ class DiscordTransport:
                 sent = await target.send(**kwargs, nonce=nonce_for(idempotency_key))
         return str(sent.id)
 
+    async def ensure_attachment(
+        self, channel_id: str, message: OutgoingMessage, *, message_id: str, thread_id: str | None
+    ) -> None:
+        """Nothing to finish: a message and its file are one request here."""
+
     async def find_sent(self, channel_id: str, idempotency_key: str, *, since: dt.datetime) -> str | None:
         """Our message carrying the key's nonce or marker, in the channel or in a thread we started there."""
         marker, nonce = marker_for(idempotency_key), nonce_for(idempotency_key)

@@ -36,7 +36,6 @@ from digestbot.bot.commands import (
     DigestCommand,
     PaperCommand,
     SearchCommand,
-    parse_command,
 )
 from digestbot.bot.handlers import Conversation
 from digestbot.bot.ports import BotServices, ThreadLink, TransportError
@@ -86,7 +85,7 @@ class SlackBot:
             await ack()  # a replay of a signed request: Slack gives every invocation its own trigger_id
             return
         try:
-            parsed = parse_command(unescape(command.get("text") or ""), self.services.handler.digests.taxonomy)
+            parsed = self.services.handler.parse(unescape(command.get("text") or ""))
         except CommandError as error:
             await ack(text=escape(str(error)), response_type="ephemeral")
             return
@@ -143,7 +142,7 @@ class SlackBot:
             digest = reply.digest
             ids = tuple(paper.arxiv_id for paper in digest.papers)
             return ThreadLink(PLATFORM, channel_id, thread_id, digest.date, digest.language, ids)
-        language = self.services.handler.digests.language
+        language = self.services.handler.language
         return ThreadLink(PLATFORM, channel_id, thread_id, None, language, (reply.paper.arxiv_id,))
 
     async def _respond(self, reply: Reply, respond: AsyncRespond) -> None:

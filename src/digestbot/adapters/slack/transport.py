@@ -150,6 +150,9 @@ class SlackTransport:
         if message.attachment is not None:
             await self._attach(channel_id, message.attachment, thread_ts=thread_id or message_id)
 
+    async def close(self) -> None:
+        """Nothing to release: the Web API clients open an HTTP session per call."""
+
     async def find_sent(
         self, channel_id: str, idempotency_key: str, *, since: dt.datetime, thread_id: str | None = None
     ) -> str | None:
