@@ -549,3 +549,13 @@ async def test_subscribe_takes_a_detail_and_interests_need_manage_channels_only_
         InterestsCommand(),
         InterestsCommand(phrases=("speech recognition", "speculative decoding")),
     ]
+
+
+async def test_search_results_are_shown_only_to_the_asker_as_on_slack(world: World) -> None:
+    """Discord used to post them publicly while Slack showed them to the asker (issue 12)."""
+    payload = await world.command("search", words="diffusion")
+
+    [defer] = world.callbacks(payload)
+    assert defer["type"] == 5 and defer["data"]["flags"] == EPHEMERAL
+    followups = world.followups(payload)
+    assert followups and all(f.payload["flags"] == EPHEMERAL for f in followups)

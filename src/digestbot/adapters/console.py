@@ -13,7 +13,8 @@ from pathlib import Path
 from digestbot.bot.commands import CommandError
 from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.markdown import render_digest, render_paper
-from digestbot.bot.ports import ThreadLink
+from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
+from digestbot.bot.posting import linker, post_thread, thread_link
 from digestbot.bot.replies import (
     AnswerReply,
     CategoriesReply,
@@ -56,20 +57,23 @@ class ConsoleSession:
         except CommandError as error:
             return str(error)
         reply = await self.handler.handle(command, self.conversation)
-        self._link(reply)
-        return self.render(reply)
+        text = self.render(reply)
+        if isinstance(reply, DigestReply | PaperReply) and self.handler.threads is not None:
+            await self._post(reply, text, self.handler.threads)
+        return text
 
-    def _link(self, reply: Reply) -> None:
-        """A digest or paper just shown becomes what plain lines ask about, as a Slack thread is."""
-        match reply:
-            case DigestReply(digest=digest):
-                ids, day, language = tuple(p.arxiv_id for p in digest.papers), digest.date, digest.language
-            case PaperReply(paper=paper):
-                ids, day, language = (paper.arxiv_id,), None, self.handler.language
-            case _:
-                return
-        if self.handler.threads is not None:
-            self.handler.threads.link(ThreadLink("console", "terminal", THREAD, day, language, ids))
+    async def _post(self, reply: DigestReply | PaperReply, text: str, threads: ThreadLinks) -> None:
+        """A digest or paper just shown becomes what plain lines ask about, as a Slack thread is:
+        the terminal is one channel whose only thread is the last thing shown."""
+
+        async def shown(index: int, message: OutgoingMessage, thread_id: str | None) -> str:
+            return THREAD  # printed by the caller
+
+        def link(thread_id: str) -> ThreadLink:
+            language = self.handler.language
+            return thread_link(reply, platform="console", channel_id="terminal", thread_id=thread_id, language=language)
+
+        await post_thread([OutgoingMessage(text=text, payload={})], send=shown, on_parent=linker(threads, link))
 
     def render(self, reply: Reply) -> str:
         match reply:

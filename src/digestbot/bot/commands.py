@@ -119,6 +119,18 @@ def changes_channel(command: Command) -> bool:
     return isinstance(command, ADMIN_COMMANDS)
 
 
+# Commands whose answers only the asker sees (their replies carry ``ephemeral=True`` too).
+ASKER_ONLY_COMMANDS = (HelpCommand, CategoriesCommand, SearchCommand, SettingsCommand)
+
+
+def answers_privately(command: Command) -> bool:
+    """Whether only the asker sees the answer; a platform that must choose before the answer
+    exists (Discord's deferral) asks this. ``/digest interests`` with no phrases only shows them."""
+    if isinstance(command, InterestsCommand):
+        return command.phrases is None
+    return isinstance(command, ASKER_ONLY_COMMANDS)
+
+
 HELP_TEXT = """\
 Paper Digest Bot — today's new AI papers from arXiv, by category.
 
@@ -244,10 +256,7 @@ def _parse_subscribe(words: list[str], taxonomy: Taxonomy) -> SubscribeCommand:
     categories: list[str] = []
     for word in words:
         if ":" in word and word[0].isdigit():
-            try:
-                time = parse_time_of_day(word)
-            except ValueError as error:
-                raise CommandError(str(error)) from None
+            time = _time(word)
         elif word.lower().startswith("lang:"):
             language = word.split(":", 1)[1].lower()
             if not re.fullmatch(r"[a-z]{2,3}", language):
@@ -255,10 +264,44 @@ def _parse_subscribe(words: list[str], taxonomy: Taxonomy) -> SubscribeCommand:
         elif word.lower().startswith("detail:"):
             detail = parse_detail(word.split(":", 1)[1])
         elif "/" in word or word.upper() == "UTC":
-            try:
-                zone = parse_timezone(word).key
-            except ValueError as error:
-                raise CommandError(str(error)) from None
+            zone = _zone(word)
         else:
             categories.append(resolve_category(word, taxonomy))
     return SubscribeCommand(time=time, timezone=zone, categories=tuple(categories), language=language, detail=detail)
+
+
+def _time(text: str) -> dt.time:
+    try:
+        return parse_time_of_day(text)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _zone(text: str) -> str:
+    try:
+        return parse_timezone(text).key
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def subscribe_options(
+    taxonomy: Taxonomy,
+    *,
+    time: str | None = None,
+    timezone: str | None = None,
+    categories: str | None = None,
+    language: str | None = None,
+    detail: str | None = None,
+) -> SubscribeCommand:
+    """``subscribe`` from separate options (Discord's command fields), checked by the same rules
+    as typed ``/digest subscribe`` text; a field may hold what the grammar could not tell apart
+    by its shape (a zone such as ``EST``)."""
+    words = (categories or "").replace(",", " ").split()
+    command = _parse_subscribe([*words, *([f"lang:{language.strip()}"] if language else [])], taxonomy)
+    return SubscribeCommand(
+        time=_time(time) if time else None,
+        timezone=_zone(timezone) if timezone else None,
+        categories=command.categories,
+        language=command.language,
+        detail=parse_detail(detail) if detail else None,
+    )

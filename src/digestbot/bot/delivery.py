@@ -47,12 +47,14 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import DeliveryLedger, OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
+from digestbot.bot.posting import post_thread
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost
+from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
 from digestbot.bot.subscriptions import SubscriptionStore
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest
@@ -96,6 +98,63 @@ class DeliveryResult:
         if self.outcome is Outcome.SENT:
             text += f" ({self.parts_sent} of {self.parts_total} messages sent now)"
         return f"{text} — {self.detail}" if self.detail else text
+
+
+class _Ledger:
+    """The :class:`~digestbot.bot.posting.PartLedger` of one delivery: the ``delivery_parts``
+    rows that make resuming it after a crash send each part exactly once."""
+
+    def __init__(
+        self, service: DeliveryService, delivery: Delivery, transport: Transport, parts: dict[int, Part], holder: str
+    ) -> None:
+        self.service, self.delivery, self.transport = service, delivery, transport
+        self.parts, self.holder = parts, holder
+        self.sent_now = 0
+        self._found: set[int] = set()
+
+    def _key(self, index: int) -> str:
+        return idempotency_key(self.delivery.platform, self.delivery.channel_id, self.delivery.digest_date, index)
+
+    async def recorded(self, index: int) -> bool:
+        part = self.parts.get(index)
+        return part is not None and part.status == SENT
+
+    async def found(self, index: int, message: OutgoingMessage, parent_id: str | None) -> str | None:
+        """A send whose outcome is unknown: look before sending again. A message found after a
+        crash may lack the file its send was still uploading (Slack uploads the chart after the
+        post); the transport finishes it."""
+        part = self.parts.get(index)
+        if part is None:
+            return None
+        channel_id = self.delivery.channel_id
+        message_id = await self.transport.find_sent(
+            channel_id, self._key(index), since=part.started_at - FIND_SENT_SLACK
+        )
+        if message_id:
+            self._found.add(index)
+            log.info("%s part %d was already sent (found %s)", self.delivery.channel_key, index, message_id)
+            if message.attachment is not None:
+                await self.transport.ensure_attachment(channel_id, message, message_id=message_id, thread_id=parent_id)
+        return message_id
+
+    async def before_send(self, index: int, *, sent_now: int) -> None:
+        if self.service._stopping:
+            raise _Stopping
+        if sent_now:
+            await self.service.sleep(self.transport.min_send_interval)
+        await asyncio.to_thread(
+            self.service.deliveries.start_part,
+            self.delivery.id,
+            index,
+            idempotency_key=self._key(index),
+            holder=self.holder,
+            lease=self.service.lease,
+        )
+
+    async def after_send(self, index: int, message_id: str) -> None:
+        if index not in self._found:
+            self.sent_now += 1
+        await asyncio.to_thread(self.service.deliveries.finish_part, self.delivery.id, index, message_id)
 
 
 def idempotency_key(platform: str, channel_id: str, day: dt.date, index: int) -> str:
@@ -236,86 +295,44 @@ class DeliveryService:
             digest = digest.model_copy(update={"ranks": ranks})
         return await self._send_all(claimed, digest, transport)
 
-    @staticmethod
-    async def _complete_attachment(
-        transport: Transport, delivery: Delivery, message: OutgoingMessage, message_id: str, parent_id: str | None
-    ) -> None:
-        """A message found after a crash may lack the file its send was still uploading (Slack
-        uploads the chart after the post); transports that attach separately finish it here."""
-        if message.attachment is not None:
-            await transport.ensure_attachment(delivery.channel_id, message, message_id=message_id, thread_id=parent_id)
-
     async def _send_all(self, delivery: Delivery, digest: Digest, transport: Transport) -> DeliveryResult:
         holder = self.holder.encode()
         view = self._view(delivery, digest)
-        chart = await self.digests.chart_png(view)
-        messages = list(transport.render_digest(view, chart))
+        messages = list(transport.render_digest(view, await self.digests.chart_png(view)))
         await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
         parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
         parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None
-        interval = transport.min_send_interval
-        sent_now = 0
+        ledger = _Ledger(self, delivery, transport, parts, holder)
+
+        async def send(index: int, message: OutgoingMessage, thread_id: str | None) -> str:
+            key = idempotency_key(delivery.platform, delivery.channel_id, delivery.digest_date, index)
+            return await transport.send(delivery.channel_id, message, thread_id=thread_id, idempotency_key=key)
+
+        async def link(parent: str) -> None:
+            await asyncio.to_thread(self._link, delivery, view, parent)
+
+        result = partial(DeliveryResult, channel_key=delivery.channel_key, digest_date=delivery.digest_date)
         try:
-            for index, message in enumerate(messages):
-                part = parts.get(index)
-                if part is not None and part.status == SENT:
-                    continue
-                key = idempotency_key(delivery.platform, delivery.channel_id, delivery.digest_date, index)
-                message_id = None
-                if part is not None:  # a send whose outcome is unknown: look before sending again
-                    message_id = await transport.find_sent(
-                        delivery.channel_id, key, since=part.started_at - FIND_SENT_SLACK
-                    )
-                    if message_id:
-                        log.info("%s part %d was already sent (found %s)", delivery.channel_key, index, message_id)
-                        await self._complete_attachment(transport, delivery, message, message_id, parent_id)
-                if message_id is None:
-                    if self._stopping:
-                        raise _Stopping
-                    if sent_now:
-                        await self.sleep(interval)
-                    await asyncio.to_thread(
-                        self.deliveries.start_part,
-                        delivery.id,
-                        index,
-                        idempotency_key=key,
-                        holder=holder,
-                        lease=self.lease,
-                    )
-                    message_id = await transport.send(
-                        delivery.channel_id,
-                        message,
-                        thread_id=None if index == 0 else parent_id,
-                        idempotency_key=key,
-                    )
-                    sent_now += 1
-                await asyncio.to_thread(self.deliveries.finish_part, delivery.id, index, message_id)
-                if index == 0:
-                    parent_id = message_id
-                    await asyncio.to_thread(self._link, delivery, view, parent_id)
+            posted = await post_thread(messages, send=send, on_parent=link, ledger=ledger, parent_id=parent_id)
         except _Stopping:
             await asyncio.to_thread(self.deliveries.release, delivery.id, holder, Outcome.INTERRUPTED.value)
-            return DeliveryResult(
-                Outcome.INTERRUPTED, delivery.channel_key, delivery.digest_date, sent_now, len(messages)
-            )
+            return result(Outcome.INTERRUPTED, parts_sent=ledger.sent_now, parts_total=len(messages))
         except LeaseLost as error:
             log.warning("%s: %s", delivery.channel_key, error)
-            return DeliveryResult(Outcome.BUSY, delivery.channel_key, delivery.digest_date, sent_now, len(messages))
+            return result(Outcome.BUSY, parts_sent=ledger.sent_now, parts_total=len(messages))
         except TransportError as error:
             await asyncio.to_thread(self.deliveries.release, delivery.id, holder, str(error))
             if error.permanent:
                 self._pause(delivery, str(error))
-            return DeliveryResult(
-                Outcome.FAILED, delivery.channel_key, delivery.digest_date, sent_now, len(messages), str(error)
-            )
+            return result(Outcome.FAILED, parts_sent=ledger.sent_now, parts_total=len(messages), detail=str(error))
         except BaseException as error:  # also cancellation at shutdown: give the claim back at once
             await asyncio.to_thread(self.deliveries.release, delivery.id, holder, type(error).__name__)
             raise
-        if parent_id is not None:  # again, in case a crash fell between the parent and its link
-            await asyncio.to_thread(self._link, delivery, view, parent_id)
+        if posted.parent_id is not None:  # again, in case a crash fell between the parent and its link
+            await link(posted.parent_id)
         await asyncio.to_thread(self.deliveries.complete, delivery.id, holder)
         log.info("posted %s digest %s (%d messages)", delivery.channel_key, delivery.digest_date, len(messages))
-        return DeliveryResult(Outcome.SENT, delivery.channel_key, delivery.digest_date, sent_now, len(messages))
+        return result(Outcome.SENT, parts_sent=posted.sent_now, parts_total=len(messages))
 
     def _view(self, delivery: Delivery, digest: Digest) -> Digest:
         """The channel's share of the digest: its categories, plus the note (e.g. posted late)."""

@@ -37,6 +37,7 @@ from digestbot.summarizer.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
+NOT_IN_THREAD = "Subscribe in a text channel, not in a thread: the digest starts a thread of its own."
 # Digits, dots and URLs are meant as an id; a malformed one gets the id error, not a title search.
 _ID_LIKE = re.compile(r"^(\S*arxiv\.org/\S*|arxiv:\S*|[\d.v]+)$", re.IGNORECASE)
 
@@ -99,10 +100,21 @@ class CommandHandler:
         except (CommandError, SourceError) as error:
             return TextReply(str(error), ephemeral=True)
 
+    def refusal(self, command: Command, conversation: Conversation) -> TextReply | None:
+        """Why ``command`` may not run here, before any work: changing a subscription needs the
+        right to manage the channel, and a channel, not a thread (the digest starts its own)."""
+        if changes_channel(command):
+            if not conversation.can_manage_channel:
+                return TextReply("Only members who can manage this channel may change its subscription.", True)
+            if conversation.thread_id is not None:
+                return TextReply(NOT_IN_THREAD, ephemeral=True)
+        return None
+
     async def handle(self, command: Command, conversation: Conversation) -> Reply:
         """Every expected failure becomes a one-line, ephemeral reply; nothing is raised."""
-        if changes_channel(command) and not conversation.can_manage_channel:
-            return TextReply("Only members who can manage this channel may change its subscription.", True)
+        refused = self.refusal(command, conversation)
+        if refused is not None:
+            return refused
         try:
             return await self._dispatch(command, conversation)
         except (CommandError, InvalidArxivId, SourceError) as error:

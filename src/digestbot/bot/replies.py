@@ -1,7 +1,9 @@
 """Platform-neutral replies: what the bot wants to say, before any adapter renders it.
 
 Handlers return these; every adapter renders each kind natively (Block Kit, embeds, Markdown
-in the console) within its own limits.
+in the console) within its own limits. Who sees a reply is decided here, once, by its
+``ephemeral`` field: ``True`` means only the asker (lists, search results, errors, settings),
+``False`` the whole channel; every platform follows it.
 """
 
 from __future__ import annotations
@@ -23,18 +25,21 @@ class TextReply:
 class DigestReply:
     digest: Digest
     chart_png: bytes
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True)
 class PaperReply:
     paper: Paper
     summary: PaperSummary
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True)
 class CategoriesReply:
     categories: tuple[Category, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    ephemeral: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class SearchHit:
 class SearchReply:
     query: str
     hits: list[SearchHit]
+    ephemeral: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class AnswerReply:
 
     text: str
     citations: list[Citation]
+    ephemeral: bool = False
 
 
 Reply = TextReply | DigestReply | PaperReply | CategoriesReply | SearchReply | AnswerReply

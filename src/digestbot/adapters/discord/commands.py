@@ -18,7 +18,6 @@ permissions Discord sends with each interaction.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable, Collection
@@ -39,13 +38,12 @@ from digestbot.bot.commands import (
     DigestCommand,
     InterestsCommand,
     SettingsCommand,
-    SubscribeCommand,
     UnsubscribeCommand,
+    answers_privately,
     parse_date,
-    parse_detail,
     resolve_category,
+    subscribe_options,
 )
-from digestbot.bot.config import parse_time_of_day, parse_timezone
 from digestbot.bot.handlers import Conversation
 from digestbot.bot.ports import BotServices
 from digestbot.bot.replies import TextReply
@@ -55,7 +53,6 @@ from digestbot.summarizer.taxonomy import Taxonomy
 log = logging.getLogger(__name__)
 
 NEEDS_MANAGE_CHANNELS = "Only members with the **Manage Channels** permission can change this channel's digest."
-NOT_IN_THREAD = "Subscribe in a text channel, not in a thread: the digest starts a thread of its own."
 NOT_A_DIGEST_THREAD = "Ask in a digest's thread, or name the paper: `/digest ask question:… paper:2409.14674`."
 FAILED = "Something went wrong while answering; it has been logged. Please try again later."
 
@@ -138,7 +135,7 @@ class DigestGroup(app_commands.Group):
             slug = resolve_category(category, self.taxonomy) if category else None
             return DigestCommand(category=slug, date=parse_date(date.strip()) if date else None)
 
-        await self._run(interaction, command, ephemeral=False)
+        await self._run(interaction, command)
 
     @today.autocomplete("category")
     async def _category(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -147,26 +144,24 @@ class DigestGroup(app_commands.Group):
     @app_commands.command(description="One paper's summary, by arXiv id, URL or title words")
     @app_commands.describe(query="2409.14674, https://arxiv.org/abs/2409.14674 or words of its title")
     async def paper(self, interaction: discord.Interaction, query: Query) -> None:
-        await self._run(interaction, lambda: self.services.handler.parse(f"paper {query}"), ephemeral=False)
+        await self._run(interaction, lambda: self.services.handler.parse(f"paper {query}"))
 
     @app_commands.command(description="Search every stored digest")
     @app_commands.describe(words="Words to look for in titles and abstracts")
     async def search(self, interaction: discord.Interaction, words: Query) -> None:
-        await self._run(interaction, lambda: self.services.handler.parse(f"search {words}"), ephemeral=False)
+        await self._run(interaction, lambda: self.services.handler.parse(f"search {words}"))
 
     @app_commands.command(description="Ask about a paper, or about this digest thread's papers")
     @app_commands.describe(question="Your question", paper="An arXiv id; leave empty inside a digest's thread")
     async def ask(self, interaction: discord.Interaction, question: Query, paper: str | None = None) -> None:
         if paper:
-            await self._run(
-                interaction, lambda: AskCommand(arxiv_ref=paper.strip(), question=question), ephemeral=False
-            )
+            await self._run(interaction, lambda: AskCommand(arxiv_ref=paper.strip(), question=question))
             return
         await self._follow_up(interaction, question)
 
     @app_commands.command(description="The categories and what belongs in each")
     async def categories(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, CategoriesCommand, ephemeral=True)
+        await self._run(interaction, CategoriesCommand)
 
     @app_commands.command(description="How to use the bot")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -192,21 +187,11 @@ class DigestGroup(app_commands.Group):
         detail: str | None = None,
     ) -> None:
         def command() -> Command:
-            words = ["subscribe", *(categories or "").replace(",", " ").split()]
-            words += [f"lang:{language.strip()}"] if language else []
-            parsed = self.services.handler.parse(" ".join(words))
-            assert isinstance(parsed, SubscribeCommand)
-            try:
-                return dataclasses.replace(
-                    parsed,
-                    time=parse_time_of_day(time) if time else None,
-                    timezone=parse_timezone(timezone).key if timezone else None,
-                    detail=parse_detail(detail) if detail else None,
-                )
-            except ValueError as error:
-                raise CommandError(str(error)) from None
+            return subscribe_options(
+                self.taxonomy, time=time, timezone=timezone, categories=categories, language=language, detail=detail
+            )
 
-        await self._run(interaction, command, ephemeral=False, admin=True)
+        await self._run(interaction, command, admin=True)
 
     @subscribe.autocomplete("timezone")
     async def _timezone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -218,11 +203,11 @@ class DigestGroup(app_commands.Group):
 
     @app_commands.command(description="Stop the daily digest in this channel (Manage Channels)")
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, UnsubscribeCommand, ephemeral=False, admin=True)
+        await self._run(interaction, UnsubscribeCommand, admin=True)
 
     @app_commands.command(description="This channel's digest subscription (Manage Channels)")
     async def settings(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, SettingsCommand, ephemeral=True, admin=True)
+        await self._run(interaction, SettingsCommand, admin=True)
 
     @app_commands.command(description="Topics that rise into this channel's top picks (setting: Manage Channels)")
     @app_commands.describe(phrases="Comma-separated, e.g. speech recognition, speculative decoding; none clears")
@@ -232,7 +217,7 @@ class DigestGroup(app_commands.Group):
             assert isinstance(parsed, InterestsCommand)
             return parsed
 
-        await self._run(interaction, command, ephemeral=phrases is None, admin=phrases is not None)
+        await self._run(interaction, command, admin=phrases is not None)
 
     def _add_category_commands(self) -> tuple[str, ...]:
         """``/digest <slug>`` for every category whose slug is a valid, free subcommand name, if
@@ -259,30 +244,36 @@ class DigestGroup(app_commands.Group):
             def command() -> Command:
                 return DigestCommand(category=slug, date=parse_date(date.strip()) if date else None)
 
-            await self._run(interaction, command, ephemeral=False)
+            await self._run(interaction, command)
 
         description = f"The latest {category.name} papers"[: LIMITS.command_description]
         return app_commands.Command(name=slug, description=description, callback=show)
 
     async def _run(
-        self, interaction: discord.Interaction, command: Callable[[], Command], *, ephemeral: bool, admin: bool = False
+        self, interaction: discord.Interaction, command: Callable[[], Command], *, admin: bool = False
     ) -> None:
+        """Parse, refuse at once what the bot refuses (privately), else defer — privately for the
+        commands whose answers only the asker sees — and answer."""
         conversation = conversation_for(interaction)
         if not self.services.seen_events.first_time(f"discord:interaction:{interaction.id}"):
             return
         if admin and not conversation.can_manage_channel:
             await self._refuse(interaction, NEEDS_MANAGE_CHANNELS)
             return
-        if admin and conversation.thread_id is not None:
-            await self._refuse(interaction, NOT_IN_THREAD)
-            return
         try:
             parsed = command()
         except CommandError as error:
             await self._refuse(interaction, str(error))
             return
+        refusal = self.services.handler.refusal(parsed, conversation)
+        if refusal is not None:
+            await self._refuse(interaction, refusal.text)
+            return
         await self._answer(
-            interaction, lambda: self.services.handler.handle(parsed, conversation), conversation, ephemeral
+            interaction,
+            lambda: self.services.handler.handle(parsed, conversation),
+            conversation,
+            answers_privately(parsed),
         )
 
     async def _follow_up(self, interaction: discord.Interaction, question: str) -> None:

@@ -12,24 +12,23 @@ model) is posted to the channel by the transport instead of being lost.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Sequence
 
 import discord
 
 from digestbot.adapters.discord.outgoing import send_kwargs
-from digestbot.adapters.discord.render import render_digest, render_reply
+from digestbot.adapters.discord.render import render_reply
 from digestbot.adapters.discord.transport import DiscordTransport
 from digestbot.bot.handlers import Conversation
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, TransportError
-from digestbot.bot.replies import DigestReply, PaperReply, Reply, TextReply
+from digestbot.bot.posting import linker, post_thread, thread_link
+from digestbot.bot.replies import DigestReply, PaperReply, Reply
 
 log = logging.getLogger(__name__)
 
 
 class InteractionReplies:
-    """Posts replies for the command tree; ``language`` is recorded on the thread links it makes."""
+    """Posts replies for the command tree; ``language`` (the bot's) is recorded on a paper's thread link."""
 
     def __init__(self, *, transport: DiscordTransport, threads: ThreadLinks, language: str) -> None:
         self.transport = transport
@@ -40,91 +39,87 @@ class InteractionReplies:
         self, interaction: discord.Interaction, reply: Reply, conversation: Conversation, *, ephemeral: bool
     ) -> None:
         """``ephemeral``: how the interaction was deferred (the "thinking" message's visibility)."""
-        if isinstance(reply, TextReply) and reply.ephemeral and not ephemeral:
+        if reply.ephemeral and not ephemeral:
             # A public deferral cannot turn private: remove it, then answer only the asker.
             await interaction.delete_original_response()
             ephemeral = True
-        if isinstance(reply, DigestReply) and not ephemeral:
-            await self._digest(interaction, reply, conversation)
+        if isinstance(reply, DigestReply | PaperReply) and not ephemeral:
+            await self._linked(interaction, reply, conversation)
             return
-        sent = await self._post(interaction, render_reply(reply), conversation, ephemeral=ephemeral)
-        if isinstance(reply, PaperReply) and sent is not None and not ephemeral:
-            # Anyone may open a thread on this message; its id will be the message's id.
-            self._link(conversation, thread_id=sent, digest_date=None, arxiv_ids=(reply.paper.arxiv_id,))
+        for number, message in enumerate(render_reply(reply)):
+            await self.follow_up(interaction, number, message, conversation, ephemeral=ephemeral)
 
-    async def _digest(self, interaction: discord.Interaction, reply: DigestReply, conversation: Conversation) -> None:
-        parent, *parts = render_digest(reply.digest, reply.chart_png)
-        parent_id = await self._post(interaction, [parent], conversation, ephemeral=False)
-        if parent_id is None:
-            return
-        thread_id = conversation.thread_id
-        if thread_id is None and interaction.guild_id is not None:
-            parts = await self._into_thread(interaction, parts, conversation, parent_id=parent_id)
-            thread_id = parent_id
-        await self._post(interaction, parts, conversation, ephemeral=False)
-        ids = tuple(paper.arxiv_id for paper in reply.digest.papers)
-        self._link(conversation, thread_id=thread_id or parent_id, digest_date=reply.digest.date, arxiv_ids=ids)
+    async def _linked(
+        self, interaction: discord.Interaction, reply: DigestReply | PaperReply, conversation: Conversation
+    ) -> None:
+        """The parent as the follow-up; a digest's other parts in a thread started from it (in a
+        server channel), else as more follow-ups. The thread is linked once the parent exists."""
+        into_thread = isinstance(reply, DigestReply) and conversation.thread_id is None and interaction.guild_id
+        sender = _Sender(self, interaction, conversation, into_thread=bool(into_thread))
 
-    async def _into_thread(
+        def link(parent_id: str) -> ThreadLink:
+            thread_id, channel_id = conversation.thread_id or parent_id, conversation.channel_id
+            return thread_link(
+                reply, platform="discord", channel_id=channel_id, thread_id=thread_id, language=self.language
+            )
+
+        messages = render_reply(reply)
+        await post_thread(messages, send=sender.send, on_parent=linker(self.threads, link))
+
+    async def follow_up(
         self,
         interaction: discord.Interaction,
-        parts: Sequence[OutgoingMessage],
-        conversation: Conversation,
-        *,
-        parent_id: str,
-    ) -> list[OutgoingMessage]:
-        """Send ``parts`` into a thread on the parent; returns the parts that could not be sent there."""
-        for number, part in enumerate(parts, start=1):
-            try:
-                await self.transport.send(
-                    conversation.channel_id,
-                    part,
-                    thread_id=parent_id,
-                    idempotency_key=f"discord:interaction:{interaction.id}:{number}",
-                )
-            except TransportError as error:
-                log.warning(
-                    "could not post into a thread in %s (%s); following up instead", conversation.channel_id, error
-                )
-                return list(parts[number - 1 :])
-        return []
-
-    async def _post(
-        self,
-        interaction: discord.Interaction,
-        messages: Sequence[OutgoingMessage],
+        number: int,
+        message: OutgoingMessage,
         conversation: Conversation,
         *,
         ephemeral: bool,
     ) -> str | None:
-        """Send ``messages`` as follow-ups (or, once the token expired, to the channel); the first one's id."""
-        first: str | None = None
-        for number, message in enumerate(messages):
-            if interaction.is_expired():
-                if ephemeral:
-                    log.warning("interaction %s expired before its private reply was ready", interaction.id)
-                    return first
-                sent_id = await self.transport.send(
-                    conversation.channel_id,
-                    message,
-                    thread_id=conversation.thread_id,
-                    idempotency_key=f"discord:interaction:{interaction.id}:late:{number}",
-                )
-            else:
-                sent = await interaction.followup.send(**send_kwargs(message), ephemeral=ephemeral, wait=True)
-                sent_id = str(sent.id)
-            first = first or sent_id
-        return first
-
-    def _link(
-        self, conversation: Conversation, *, thread_id: str, digest_date: dt.date | None, arxiv_ids: tuple[str, ...]
-    ) -> None:
-        link = ThreadLink(
-            platform="discord",
-            channel_id=conversation.channel_id,
-            thread_id=thread_id,
-            digest_date=digest_date,
-            language=self.language,
-            arxiv_ids=arxiv_ids,
+        """One follow-up (or, once the token expired, a message in the channel); its id."""
+        if not interaction.is_expired():
+            sent = await interaction.followup.send(**send_kwargs(message), ephemeral=ephemeral, wait=True)
+            return str(sent.id)
+        if ephemeral:
+            log.warning("interaction %s expired before its private reply was ready", interaction.id)
+            return None
+        return await self.transport.send(
+            conversation.channel_id,
+            message,
+            thread_id=conversation.thread_id,
+            idempotency_key=f"discord:interaction:{interaction.id}:late:{number}",
         )
-        self.threads.link(link)
+
+
+class _Sender:
+    """How one public reply's parts go out: the parent as the interaction's follow-up, the rest
+    into the parent's thread, falling back to follow-ups where the bot may not post there."""
+
+    def __init__(
+        self,
+        replies: InteractionReplies,
+        interaction: discord.Interaction,
+        conversation: Conversation,
+        *,
+        into_thread: bool,
+    ) -> None:
+        self.replies, self.interaction, self.conversation = replies, interaction, conversation
+        self.into_thread = into_thread
+
+    async def send(self, index: int, message: OutgoingMessage, thread_id: str | None) -> str:
+        if index > 0 and self.into_thread and thread_id is not None:
+            try:
+                return await self.replies.transport.send(
+                    self.conversation.channel_id,
+                    message,
+                    thread_id=thread_id,
+                    idempotency_key=f"discord:interaction:{self.interaction.id}:{index}",
+                )
+            except TransportError as error:
+                log.warning(
+                    "could not post into a thread in %s (%s); following up instead", self.conversation.channel_id, error
+                )
+                self.into_thread = False
+        sent = await self.replies.follow_up(self.interaction, index, message, self.conversation, ephemeral=False)
+        if sent is None:  # only a private follow-up is ever dropped
+            raise TransportError(f"interaction {self.interaction.id} expired")
+        return sent

@@ -38,8 +38,9 @@ from digestbot.bot.commands import (
     SearchCommand,
 )
 from digestbot.bot.handlers import Conversation
-from digestbot.bot.ports import BotServices, ThreadLink, TransportError
-from digestbot.bot.replies import CategoriesReply, DigestReply, PaperReply, Reply, SearchReply, TextReply
+from digestbot.bot.ports import BotServices, OutgoingMessage, ThreadLink, TransportError
+from digestbot.bot.posting import linker, post_thread, thread_link
+from digestbot.bot.replies import DigestReply, PaperReply, Reply, TextReply
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ FAILED = "Sorry, something went wrong on my side; please try again in a minute."
 CANNOT_POST = "{error} Invite me with `/invite @Paper Digest`, or use /digest in a channel I'm in."
 MENTION_HINT = "Ask me in the thread of a digest and I'll answer from its papers; `/digest help` lists the commands."
 TOO_MANY_PARTS = "The rest did not fit into Slack's five responses; please narrow the request."
-_ASKER_ONLY = (CategoriesReply, SearchReply)
 ANSWERS_AT_ONCE = 8
 
 
@@ -129,24 +129,20 @@ class SlackBot:
             await _respond_safely(respond, FAILED)
 
     async def _post_linked(self, reply: DigestReply | PaperReply, channel_id: str, *, key: str) -> None:
-        """Parent, then its thread; the thread is linked as soon as the parent exists, so a
-        question asked while the replies are still going out is already answered."""
-        parent, *rest = render_reply(reply, limits=self.transport.limits)
-        parent_ts = await self.transport.send(channel_id, parent, thread_id=None, idempotency_key=f"{key}:0")
-        self.services.threads.link(self._link_for(reply, channel_id, parent_ts))
-        for number, message in enumerate(rest, 1):
-            await self.transport.send(channel_id, message, thread_id=parent_ts, idempotency_key=f"{key}:{number}")
+        """Parent, then its thread, linked as soon as the parent exists (:func:`post_thread`)."""
 
-    def _link_for(self, reply: DigestReply | PaperReply, channel_id: str, thread_id: str) -> ThreadLink:
-        if isinstance(reply, DigestReply):
-            digest = reply.digest
-            ids = tuple(paper.arxiv_id for paper in digest.papers)
-            return ThreadLink(PLATFORM, channel_id, thread_id, digest.date, digest.language, ids)
-        language = self.services.handler.language
-        return ThreadLink(PLATFORM, channel_id, thread_id, None, language, (reply.paper.arxiv_id,))
+        async def send(index: int, message: OutgoingMessage, thread_id: str | None) -> str:
+            return await self.transport.send(channel_id, message, thread_id=thread_id, idempotency_key=f"{key}:{index}")
+
+        def link(thread_id: str) -> ThreadLink:
+            language = self.services.handler.language
+            return thread_link(reply, platform=PLATFORM, channel_id=channel_id, thread_id=thread_id, language=language)
+
+        messages = render_reply(reply, limits=self.transport.limits)
+        await post_thread(messages, send=send, on_parent=linker(self.services.threads, link))
 
     async def _respond(self, reply: Reply, respond: AsyncRespond) -> None:
-        private = isinstance(reply, _ASKER_ONLY) or (isinstance(reply, TextReply) and reply.ephemeral)
+        private = reply.ephemeral
         messages = render_reply(reply, limits=self.transport.limits)
         uses = self.transport.limits.response_url_uses
         if len(messages) > uses:
