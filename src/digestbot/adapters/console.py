@@ -24,6 +24,7 @@ from digestbot.bot.replies import (
     SearchReply,
     TextReply,
 )
+from digestbot.summarizer.ids import abs_url
 
 PROMPT = "digest> "
 GREETING = "Paper Digest Bot — type /digest help, or quit to leave. After a digest, just type a question."
@@ -83,8 +84,8 @@ class ConsoleSession:
                 chart = self.chart_dir / f"digest-{digest.date.isoformat()}.png"
                 chart.write_bytes(png)
                 return render_digest(digest, chart_file=str(chart))
-            case PaperReply(paper=paper, summary=summary):
-                return render_paper(paper, summary)
+            case PaperReply(paper=paper, summary=summary, language=language):
+                return render_paper(paper, summary, language)
             case CategoriesReply(categories=categories):
                 return "\n".join(f"{c.slug:<12} {c.name} — {c.description}" for c in categories)
             case SearchReply(query=query, hits=hits):
@@ -92,7 +93,7 @@ class ConsoleSession:
                     return f"Nothing found for '{query}'."
                 return "\n".join(f"{h.digest_date}  {h.paper.title} ({h.paper.abs_url})" for h in hits)
             case AnswerReply(text=text, citations=citations):
-                sources = "\n".join(f"[{c.arxiv_id}] https://arxiv.org/abs/{c.arxiv_id}" for c in citations)
+                sources = "\n".join(f"[{c.arxiv_id}] {abs_url(c.arxiv_id)}" for c in citations)
                 return f"{text}\n\n{sources}" if sources else text
 
 

@@ -136,7 +136,7 @@ def paper(
         arxiv_id = parse_arxiv_ref(reference).arxiv_id
         service = build_bot(settings, subscribed_only=False).digests
         found = await service.paper(arxiv_id)
-        typer.echo(render_paper(found, await service.summarize_paper(found)))
+        typer.echo(render_paper(found, await service.summarize_paper(found), service.language))
 
     run_use_case(show())
 

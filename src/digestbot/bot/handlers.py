@@ -167,4 +167,4 @@ class CommandHandler:
                 listing = "; ".join(f"{p.arxiv_id} {p.title[:60]}" for p in matches[:5])
                 raise CommandError(f"{len(matches)} papers match — which one? {listing}")
             paper = matches[0]
-        return PaperReply(paper=paper, summary=await self.digests.summarize_paper(paper))
+        return PaperReply(paper, await self.digests.summarize_paper(paper), language=self.digests.language)

@@ -20,6 +20,9 @@ class Labels:
     papers: str
     extractive: str
     llm: str
+    tldr: str
+    key_points: str
+    paper_keywords: str
 
 
 _LABELS = {
@@ -37,6 +40,9 @@ _LABELS = {
         papers="papers",
         extractive="offline extractive summaries",
         llm="written by a language model",
+        tldr="TL;DR",
+        key_points="Key points",
+        paper_keywords="Keywords",
     ),
     "ko": Labels(
         title="Daily Artificial Intelligence Insights : Papers",
@@ -52,6 +58,9 @@ _LABELS = {
         papers="편",
         extractive="오프라인 추출 요약",
         llm="언어 모델 작성",
+        tldr="한 줄 요약",
+        key_points="핵심 내용",
+        paper_keywords="키워드",
     ),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from digestbot.bot.layout import Bullets, Facts, Note, Prose, SummaryPart, Words, paper_card, summary_parts
 from digestbot.bot.locale import labels_for
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
 
@@ -61,36 +62,47 @@ def render_section(section: CategorySection, language: str) -> list[str]:
 
 
 def render_summary(summary: CategorySummary, language: str) -> list[str]:
-    labels = labels_for(language)
-    lines = [f"{labels.main_themes}:"]
-    lines += [f"- {escape(theme)}" for theme in summary.main_themes]
-    lines += ["", f"{labels.keywords}:", "- " + ", ".join(escape(k) for k in summary.keywords)]
-    lines += ["", f"{labels.key_facts}:"]
-    lines += [f"- '{escape(f.title)}' [{f.arxiv_id}]: {escape(f.fact)}" for f in summary.key_facts]
-    if summary.impact:
-        lines += ["", f"{labels.impact}:"]
-        lines += [f"- {escape(line)}" for line in summary.impact]
-    lines += ["", f"{labels.outlook}:", escape(summary.outlook)]
-    lines += [f"\n_{escape(note)}_" for note in summary.notes]
+    lines: list[str] = []
+    for part in summary_parts(summary, labels_for(language)):
+        lines += _part(part, first=not lines)
     return lines
+
+
+def _part(part: SummaryPart, *, first: bool) -> list[str]:
+    """One part of the neutral layout as Markdown lines; a blank line before each titled part."""
+    gap = [] if first else [""]
+    match part:
+        case Bullets(label=label, items=items):
+            return [*gap, f"{label}:", *(f"- {escape(item)}" for item in items)]
+        case Words(label=label, items=items):
+            return [*gap, f"{label}:", "- " + ", ".join(escape(item) for item in items)]
+        case Facts(label=label, facts=facts):
+            return [
+                *gap,
+                f"{label}:",
+                *(f"- '{escape(ref.title)}' [{ref.arxiv_id}]: {escape(fact)}" for ref, fact in facts),
+            ]
+        case Prose(label=label, text=text):
+            return [*gap, f"{label}:", escape(text)]
+        case Note(text=text):
+            return [f"\n_{escape(text)}_"]
 
 
 def source_line(paper: Paper) -> str:
     return f"{escape(paper.title)} ({paper.abs_url})"
 
 
-def render_paper(paper: Paper, summary: PaperSummary) -> str:
+def render_paper(paper: Paper, summary: PaperSummary, language: str = "en") -> str:
     """A single paper for ``digestbot paper`` and the console's ``/digest paper``."""
-    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-    lines = [
-        f"# {escape(paper.title)}",
-        "",
-        f"{escape(authors)} · {paper.abs_url} · {', '.join(paper.arxiv_categories)}",
-        "",
-        f"**TL;DR:** {escape(summary.tldr)}",
-        "",
-    ]
-    lines += [f"- {escape(point)}" for point in summary.key_points]
-    if summary.keywords:
-        lines += ["", "Keywords: " + ", ".join(escape(k) for k in summary.keywords)]
+    card = paper_card(paper, summary, language)
+    byline = f"{escape(card.authors)} · {card.paper.url} · {', '.join(card.categories)}"
+    lines = [f"# {escape(paper.title)}", "", byline, ""]
+    for part in card.parts:
+        match part:
+            case Prose(label=label, text=text):
+                lines += [f"**{label}:** {escape(text)}", ""]
+            case Bullets(items=items):
+                lines += [f"- {escape(item)}" for item in items]
+            case Words(label=label, items=items):
+                lines += ["", f"{label}: " + ", ".join(escape(item) for item in items)]
     return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ class DigestReply:
 class PaperReply:
     paper: Paper
     summary: PaperSummary
+    language: str = "en"
     ephemeral: bool = False
 
 

@@ -43,6 +43,15 @@ def parse_arxiv_ref(text: str) -> ArxivRef:
     return ArxivRef(arxiv_id=match.group("id"), version=int(version) if version else None)
 
 
+def abs_url(arxiv_id: str) -> str:
+    """The abstract page of a paper: the one place the bot spells an arXiv URL."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def pdf_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
 def looks_like_arxiv_ref(text: str) -> bool:
     try:
         parse_arxiv_ref(text)

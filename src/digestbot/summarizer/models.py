@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from digestbot.summarizer.ids import ARXIV_ID
+from digestbot.summarizer.ids import ARXIV_ID, abs_url, pdf_url
 from digestbot.summarizer.latex import clean_latex
 
 
@@ -52,12 +52,12 @@ class Paper(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return abs_url(self.arxiv_id)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+        return pdf_url(self.arxiv_id)
 
     @property
     def arxiv_categories(self) -> tuple[str, ...]:

@@ -21,6 +21,19 @@ import discord
 from digestbot.adapters.discord.limits import LIMITS, embed_length
 from digestbot.adapters.discord.markdown import escape, escape_lines, escape_text, link
 from digestbot.adapters.split import pack, split_text
+from digestbot.bot.layout import (
+    Bullets,
+    Facts,
+    Note,
+    PaperRef,
+    Prose,
+    SummaryPart,
+    Words,
+    paper_card,
+    produced_by,
+    reference,
+    summary_parts,
+)
 from digestbot.bot.locale import Labels, labels_for
 from digestbot.bot.markdown import chart_filename
 from digestbot.bot.ports import OutgoingMessage
@@ -49,7 +62,7 @@ def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
     embeds = _embeds(
         overview,
         title=f"{len(digest.papers)} {labels.papers} · {date}",
-        footer=_produced_by(digest.backend, labels),
+        footer=produced_by(digest.backend, labels),
     )
     embeds[0]["image"] = {"url": f"attachment://{filename}"}
     headline = f"**{escape(labels.title)}** · {date}"
@@ -97,7 +110,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
             lines = escape_lines(text)
             if citations:
                 lines += ["", "**Sources**"]
-                lines += [f"- {link(c.arxiv_id, _abs_url(c.arxiv_id))} {escape(c.title)}" for c in citations]
+                lines += [f"- {_ref(reference(c.arxiv_id, c.title))} {escape(c.title)}" for c in citations]
             return _messages(_embeds(lines), text=text)
     raise TypeError(f"no Discord rendering for {type(reply).__name__}")
 
@@ -110,45 +123,58 @@ def _overview_lines(digest: Digest, labels: Labels) -> list[str]:
 
 def _section_embeds(section: CategorySection, labels: Labels, backend: Backend) -> list[dict[str, Any]]:
     title = f"{section.category.name} ({len(section.papers)})"
-    summary = _summary_lines(section.summary, labels)
+    summary = _summary_lines(section.summary, labels, section.papers)
     if section.summary.backend is not backend:
         # One category fell back (e.g. the model's output was invalid): say so where it happened.
-        summary += ["", f"*{_produced_by(section.summary.backend, labels)}*"]
+        summary += ["", f"*{produced_by(section.summary.backend, labels)}*"]
     sources = [f"- {link(p.arxiv_id, p.abs_url)} {escape(p.title)}" for p in section.papers]
     return _embeds(summary, title=title) + _embeds(sources, title=labels.sources)
 
 
-def _summary_lines(summary: CategorySummary, labels: Labels) -> list[str]:
-    lines = [f"**{labels.main_themes}**", *(f"- {escape(theme)}" for theme in summary.main_themes)]
-    lines += ["", f"**{labels.keywords}**", " · ".join(escape(k) for k in summary.keywords)]
-    lines += ["", f"**{labels.key_facts}**"]
-    lines += [
-        f"- {link(f.arxiv_id, _abs_url(f.arxiv_id))} **{escape(f.title)}** — {escape(f.fact)}"
-        for f in summary.key_facts
-    ]
-    if summary.impact:
-        lines += ["", f"**{labels.impact}**", *(f"- {escape(line)}" for line in summary.impact)]
-    lines += ["", f"**{labels.outlook}**", escape(summary.outlook)]
-    lines += [f"*{escape(note)}*" for note in summary.notes]
+def _summary_lines(summary: CategorySummary, labels: Labels, papers: Sequence[Paper]) -> list[str]:
+    lines: list[str] = []
+    for part in summary_parts(summary, labels, papers):
+        lines += _part(part, first=not lines)
     return lines
 
 
+def _part(part: SummaryPart, *, first: bool) -> list[str]:
+    """One part of the neutral layout as embed-description lines."""
+    gap = [] if first else [""]
+    match part:
+        case Bullets(label=label, items=items):
+            return [*gap, f"**{label}**", *(f"- {escape(item)}" for item in items)]
+        case Words(label=label, items=items):
+            return [*gap, f"**{label}**", " · ".join(escape(item) for item in items)]
+        case Facts(label=label, facts=facts):
+            return [
+                *gap,
+                f"**{label}**",
+                *(f"- {_ref(ref)} **{escape(ref.title)}** — {escape(fact)}" for ref, fact in facts),
+            ]
+        case Prose(label=label, text=text):
+            return [*gap, f"**{label}**", escape(text)]
+        case Note(text=text):
+            return [f"*{escape(text)}*"]
+
+
+def _ref(ref: PaperRef) -> str:
+    return link(ref.arxiv_id, ref.url) if ref.url else escape(ref.arxiv_id)
+
+
 def _paper(reply: PaperReply) -> list[OutgoingMessage]:
-    paper, summary = reply.paper, reply.summary
-    lines = [_byline(paper), "", f"**TL;DR** {escape(summary.tldr)}", ""]
-    lines += [f"- {escape(point)}" for point in summary.key_points]
-    if summary.keywords:
-        lines += ["", "Keywords: " + " · ".join(escape(k) for k in summary.keywords)]
-    labels = labels_for("en")
-    embeds = _embeds(lines, title=paper.title, url=paper.abs_url, footer=_produced_by(summary.backend, labels))
-    return _messages(embeds, text=f"{paper.arxiv_id} {paper.title}")
-
-
-def _byline(paper: Paper) -> str:
-    authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-    parts = [escape(authors)] if authors else []
-    parts += [link(paper.arxiv_id, paper.abs_url), ", ".join(paper.arxiv_categories)]
-    return " · ".join(part for part in parts if part)
+    card = paper_card(reply.paper, reply.summary, reply.language)
+    lines = [" · ".join(p for p in (escape(card.authors), _ref(card.paper), ", ".join(card.categories)) if p), ""]
+    for part in card.parts:
+        match part:
+            case Prose(label=label, text=text):
+                lines += [f"**{label}** {escape(text)}", ""]
+            case Bullets(items=items):
+                lines += [f"- {escape(item)}" for item in items]
+            case Words(label=label, items=items):
+                lines += ["", f"{label}: " + " · ".join(escape(item) for item in items)]
+    embeds = _embeds(lines, title=card.paper.title, url=card.paper.url, footer=card.produced_by)
+    return _messages(embeds, text=f"{card.paper.arxiv_id} {card.paper.title}")
 
 
 def _embeds(
@@ -208,11 +234,3 @@ def _thread_name(title: str, date: str) -> str:
     """``<title> <date>`` within Discord's 100 characters; the date always survives."""
     room = LIMITS.thread_name - len(date) - 1
     return f"{title if len(title) <= room else title[: room - 1] + '…'} {date}"
-
-
-def _produced_by(backend: Backend, labels: Labels) -> str:
-    return labels.llm if backend is Backend.LLM else labels.extractive
-
-
-def _abs_url(arxiv_id: str) -> str:
-    return f"https://arxiv.org/abs/{arxiv_id}"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from digestbot.adapters.split import split_text
-from digestbot.summarizer.ids import CITATION
+from digestbot.summarizer.ids import CITATION, abs_url
 
 _MENTION_WORDS = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
 _URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "&": "&amp;"})
@@ -40,7 +40,7 @@ def inline(text: str) -> str:
 
 def with_citations(text: str) -> str:
     """Untrusted text with ``[2409.14674]`` references turned into arXiv links."""
-    return CITATION.sub(lambda m: f"[{link(f'https://arxiv.org/abs/{m.group(1)}', m.group(1))}]", inline(text))
+    return CITATION.sub(lambda m: f"[{link(abs_url(m.group(1)), m.group(1))}]", inline(text))
 
 
 def link(url: str, label: str) -> str:

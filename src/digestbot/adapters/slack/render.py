@@ -14,6 +14,20 @@ from collections.abc import Sequence
 from digestbot.adapters.slack.blocks import Block, context, heading, label, paginate, part, section
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
 from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link
+from digestbot.bot.layout import (
+    Bullets,
+    Facts,
+    Note,
+    PaperRef,
+    Prose,
+    SummaryPart,
+    Words,
+    paper_card,
+    paper_ref,
+    produced_by,
+    reference,
+    summary_parts,
+)
 from digestbot.bot.locale import Labels, labels_for
 from digestbot.bot.markdown import chart_filename
 from digestbot.bot.ports import OutgoingMessage
@@ -26,11 +40,9 @@ from digestbot.bot.replies import (
     SearchReply,
     TextReply,
 )
-from digestbot.summarizer.ids import InvalidArxivId, parse_arxiv_ref
-from digestbot.summarizer.models import Backend, CategorySection, Digest, Paper
+from digestbot.summarizer.models import CategorySection, Digest
 
 SEARCH_HITS_SHOWN = 20
-AUTHORS_SHOWN = 10
 THREAD_HINT = "Each category's summary and sources are in this thread — reply there to ask about these papers."
 PAPER_HINT = "Reply in this thread to ask about this paper."
 
@@ -69,8 +81,8 @@ def render_digest(digest: Digest, chart_png: bytes | None, *, limits: SlackLimit
 
 
 def _parent_blocks(digest: Digest, labels: Labels, limits: SlackLimits) -> list[Block]:
-    produced_by = labels.llm if digest.backend is Backend.LLM else labels.extractive
-    summary = f"*{digest.date.isoformat()}* · {len(digest.papers)} {escape(labels.papers)} · {escape(produced_by)}"
+    made = produced_by(digest.backend, labels)
+    summary = f"*{digest.date.isoformat()}* · {len(digest.papers)} {escape(labels.papers)} · {escape(made)}"
     counts = [f"• {label(s.category.name)} — {len(s.papers)}" for s in digest.sections]
     return [
         *heading(labels.title, limits=limits),
@@ -82,43 +94,50 @@ def _parent_blocks(digest: Digest, labels: Labels, limits: SlackLimits) -> list[
 
 
 def _section_messages(section_: CategorySection, labels: Labels, limits: SlackLimits) -> list[OutgoingMessage]:
-    name, summary, count = section_.category.name, section_.summary, len(section_.papers)
-    key_facts = [
-        line for fact in summary.key_facts for line in _paper_line(fact.arxiv_id, fact.title, ": ", fact.fact, limits)
+    name, count = section_.category.name, len(section_.papers)
+    parts = summary_parts(section_.summary, labels, section_.papers)
+    sources = [
+        line for paper in section_.papers for line in _paper_line(paper_ref(paper), " · ", paper.arxiv_id, limits)
     ]
-    impact = [line for text in summary.impact for line in fit("• ", text, limit=limits.line_text, cite=True)]
-    sources = [line for paper in section_.papers for line in _source_line(paper, limits)]
     blocks = [
         *heading(f"{name} ({count})", limits=limits),
-        *part(labels.main_themes, _bullets(summary.main_themes, limits), limits=limits),
-        *part(labels.keywords, fit("", ", ".join(summary.keywords), limit=limits.line_text), limits=limits),
-        *part(labels.key_facts, key_facts, limits=limits),
-        *(part(labels.impact, impact, limits=limits) if impact else []),
-        *part(labels.outlook, fit("", summary.outlook, limit=limits.line_text, cite=True), limits=limits),
-        *_notes(summary.notes, limits),
+        *(block for summary_part in parts for block in _part(summary_part, limits)),
         *part(labels.sources, sources, limits=limits),
     ]
     fallback = f"{name} ({count}) — {labels.summary}, {labels.sources}"
     return _messages(blocks, fallback=fallback, title=name, limits=limits)
 
 
+def _part(summary_part: SummaryPart, limits: SlackLimits) -> list[Block]:
+    """One part of the neutral layout as blocks; prose may cite papers (``[2409.14674]`` links)."""
+    match summary_part:
+        case Bullets(label=title, items=items):
+            return part(title, _bullets(items, limits), limits=limits)
+        case Words(label=title, items=items):
+            return part(title, fit("", ", ".join(items), limit=limits.line_text), limits=limits)
+        case Facts(label=title, facts=facts):
+            lines = [line for ref, fact in facts for line in _paper_line(ref, ": ", fact, limits)]
+            return part(title, lines, limits=limits)
+        case Prose(label=title, text=text):
+            return part(title, fit("", text, limit=limits.line_text, cite=True), limits=limits)
+        case Note(text=text):
+            return _notes([text], limits)
+
+
 def _render_paper(reply: PaperReply, limits: SlackLimits) -> list[OutgoingMessage]:
-    paper, summary = reply.paper, reply.summary
-    links = f"{link(paper.abs_url, f'arXiv:{paper.arxiv_id}')} · {link(paper.pdf_url, 'PDF')}"
-    authors = ", ".join(paper.authors[:AUTHORS_SHOWN])
-    if len(paper.authors) > AUTHORS_SHOWN:
-        authors += f" and {len(paper.authors) - AUTHORS_SHOWN} more"
-    details = [links + (" · " + inline(", ".join(paper.arxiv_categories)) if paper.arxiv_categories else "")]
-    details += fit("", authors, limit=limits.line_text) if authors else []
-    written = "written by a language model" if summary.backend is Backend.LLM else "quoted from the abstract"
-    blocks = [
-        *heading(paper.title, limits=limits),
-        *part(None, details, limits=limits),
-        *part("TL;DR", fit("", summary.tldr, limit=limits.line_text), limits=limits),
-        *(part("Key points", _bullets(summary.key_points, limits), limits=limits) if summary.key_points else []),
-        *(part("Keywords", fit("", ", ".join(summary.keywords), limit=limits.line_text), limits=limits)),
-        context(escape(f"Summary {written}. {PAPER_HINT}")),
-    ]
+    card = paper_card(reply.paper, reply.summary, reply.language)
+    paper = card.paper
+    links = f"{link(paper.url or '', f'arXiv:{paper.arxiv_id}')} · {link(card.pdf_url, 'PDF')}"
+    details = [links + (" · " + inline(", ".join(card.categories)) if card.categories else "")]
+    details += fit("", card.authors, limit=limits.line_text) if card.authors else []
+    blocks = [*heading(paper.title, limits=limits), *part(None, details, limits=limits)]
+    for summary_part in card.parts:
+        match summary_part:
+            case Prose(label=title, text=text):  # the TL;DR: plain, citations are not links here
+                blocks += part(title, fit("", text, limit=limits.line_text), limits=limits)
+            case _:
+                blocks += _part(summary_part, limits)
+    blocks.append(context(escape(f"{card.produced_by}. {PAPER_HINT}")))
     return _messages(blocks, fallback=f"{paper.title} (arXiv:{paper.arxiv_id})", title=paper.title, limits=limits)
 
 
@@ -142,9 +161,7 @@ def _render_search(reply: SearchReply, limits: SlackLimits) -> list[OutgoingMess
     lines = [
         line
         for hit in shown
-        for line in _paper_line(
-            hit.paper.arxiv_id, hit.paper.title, " · ", f"{hit.digest_date} — {hit.snippet}", limits
-        )
+        for line in _paper_line(paper_ref(hit.paper), " · ", f"{hit.digest_date} — {hit.snippet}", limits)
     ]
     title = f"{len(reply.hits)} papers match “{reply.query}”"
     blocks = [section(inline(title)), *part(None, lines, limits=limits)]
@@ -158,7 +175,7 @@ def _render_answer(reply: AnswerReply, limits: SlackLimits) -> list[OutgoingMess
     sources = [
         line
         for citation in reply.citations
-        for line in _paper_line(citation.arxiv_id, citation.title, " · ", citation.arxiv_id, limits)
+        for line in _paper_line(reference(citation.arxiv_id, citation.title), " · ", citation.arxiv_id, limits)
     ]
     blocks = [*part(None, [line for line in lines if line] or [" "], limits=limits)]
     if sources:
@@ -198,20 +215,14 @@ def _notes(notes: Sequence[str], limits: SlackLimits) -> list[Block]:
     return [context(piece) for note in notes for piece in fit("", note, limit=limits.line_text)]
 
 
-def _source_line(paper: Paper, limits: SlackLimits) -> list[str]:
-    return _paper_line(paper.arxiv_id, paper.title, " · ", paper.arxiv_id, limits)
-
-
-def _paper_line(arxiv_id: str, title: str, separator: str, rest: str, limits: SlackLimits) -> list[str]:
+def _paper_line(ref: PaperRef, separator: str, rest: str, limits: SlackLimits) -> list[str]:
     """``• <link|title>``, ``separator`` (ours) and ``rest`` (untrusted); a title longer than a
     link label continues after the link, and an id that is not an arXiv id (model output)
     gets no link at all."""
-    try:
-        url = f"https://arxiv.org/abs/{parse_arxiv_ref(arxiv_id).arxiv_id}"
-    except InvalidArxivId:
-        return fit("• ", f"{title}{separator}{rest}", limit=limits.line_text)
-    flat = " ".join(title.split())
+    if ref.url is None:
+        return fit("• ", f"{ref.title}{separator}{rest}", limit=limits.line_text)
+    flat = " ".join(ref.title.split())
     head, tail = flat[: limits.link_label], flat[limits.link_label :]
     if tail:
-        return fit(f"• {link(url, head + '…')} ", f"…{tail}{separator}{rest}", limit=limits.line_text)
-    return fit(f"• {link(url, head)}{separator}", rest, limit=limits.line_text)
+        return fit(f"• {link(ref.url, head + '…')} ", f"…{tail}{separator}{rest}", limit=limits.line_text)
+    return fit(f"• {link(ref.url, head)}{separator}", rest, limit=limits.line_text)

@@ -1,0 +1,70 @@
+"""The neutral layout: one decision for every platform about a paper card's parts, labels and
+author cut-off, and the order of a category's summary (Slack, Discord and Markdown map it)."""
+
+from __future__ import annotations
+
+import json
+
+from digestbot.adapters.discord.render import render_reply as discord_reply
+from digestbot.adapters.slack.render import render_reply as slack_reply
+from digestbot.bot.layout import AUTHORS_SHOWN, Bullets, Facts, Note, Prose, Words, paper_card, summary_parts
+from digestbot.bot.locale import labels_for
+from digestbot.bot.markdown import render_paper
+from digestbot.bot.replies import PaperReply
+from digestbot.summarizer.models import Backend, CategorySummary, KeyFact, PaperSummary
+from tests.helpers import make_paper
+
+AUTHORS = [f"Author {number}" for number in range(1, 9)]
+SUMMARY = PaperSummary(
+    arxiv_id="2606.00001",
+    title="A paper",
+    tldr="It works.",
+    key_points=["One point."],
+    keywords=["retrieval"],
+    backend=Backend.OFFLINE,
+)
+
+
+def test_every_platform_cuts_the_authors_at_the_same_place() -> None:
+    paper = make_paper(authors=AUTHORS)
+    reply = PaperReply(paper, SUMMARY)
+    shown = ", ".join(AUTHORS[:AUTHORS_SHOWN]) + " et al."
+
+    assert paper_card(paper, SUMMARY, "en").authors == shown
+    assert shown in render_paper(paper, SUMMARY)
+    assert shown in json.dumps(discord_reply(reply)[0].payload)
+    assert shown in json.dumps(slack_reply(reply)[0].payload)
+    assert "Author 7" not in json.dumps([m.payload for m in slack_reply(reply) + discord_reply(reply)])
+
+
+def test_a_paper_card_speaks_the_reply_language_on_every_platform() -> None:
+    reply = PaperReply(make_paper(), SUMMARY, language="ko")
+    tldr = labels_for("ko").tldr
+
+    assert f"**{tldr}:**" in render_paper(reply.paper, SUMMARY, "ko")
+    assert tldr in json.dumps(slack_reply(reply)[0].payload, ensure_ascii=False)
+    assert tldr in json.dumps(discord_reply(reply)[0].payload, ensure_ascii=False)
+    assert "TL;DR" not in json.dumps(slack_reply(reply)[0].payload, ensure_ascii=False)
+
+
+def test_summary_parts_come_in_reading_order_and_link_papers_by_their_own_url() -> None:
+    paper = make_paper("2606.00002", title="Known")
+    summary = CategorySummary(
+        main_themes=["A theme."],
+        keywords=["k"],
+        key_facts=[
+            KeyFact(arxiv_id="2606.00002", title="Known", fact="Fact."),
+            KeyFact(arxiv_id="not-an-id", title="Invented", fact="Fact."),
+        ],
+        impact=[],
+        outlook="Later.",
+        notes=["A note."],
+        backend=Backend.OFFLINE,
+    )
+
+    parts = summary_parts(summary, labels_for("en"), [paper])
+
+    assert [type(part) for part in parts] == [Bullets, Words, Facts, Prose, Note]  # no impact, so no impact part
+    facts = parts[2]
+    assert isinstance(facts, Facts)
+    assert [ref.url for ref, _ in facts.facts] == [paper.abs_url, None]
