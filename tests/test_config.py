@@ -55,3 +55,11 @@ def test_secrets_do_not_show_in_reprs_or_errors(monkeypatch: pytest.MonkeyPatch)
     assert "sk-not-a-real" not in str(error.value)
     monkeypatch.setenv("PORT", "3000")
     assert "sk-not-a-real" not in repr(load_settings())
+
+
+def test_every_language_of_the_phrase_catalog_has_every_english_phrase() -> None:
+    from digestbot.summarizer.phrases import CATALOG
+
+    for section, languages in CATALOG.items():
+        for language, phrases in languages.items():
+            assert set(phrases) == set(languages["en"]), (section, language)

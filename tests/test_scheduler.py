@@ -113,6 +113,21 @@ def test_a_restart_hours_late_posts_once_and_says_it_is_late(tmp_path: Path) -> 
     )
 
 
+def test_the_late_note_speaks_the_channels_language(tmp_path: Path) -> None:
+    """It was English-only, so a Korean digest was headed by an English note (issue 12)."""
+    world = World(tmp_path, dt.datetime(2026, 6, 30, 6, 0, tzinfo=UTC))
+    bot, _ = world.start()
+    bot.subscriptions.add("fake:team", language="ko")
+    world.at("2026-06-30T09:00")
+    world.clock.now += GRACE + dt.timedelta(minutes=30)
+    _, restarted = world.start()
+    [result] = asyncio.run(restarted.catch_up())
+    assert result.outcome is Outcome.SENT
+    parent = world.platform.parents("team")[0].text
+    assert "늦게 게시됨" in parent and "09:00" in parent and "11:30" in parent
+    assert "Posted late" not in parent
+
+
 def test_a_bot_down_all_day_does_not_post_yesterdays_digest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     world = World(tmp_path, dt.datetime(2026, 6, 29, 6, 0, tzinfo=UTC))
     bot, _ = world.start()

@@ -80,7 +80,6 @@ def evaluate_categorizer(
     from digestbot.app.factory import make_backends, make_gateway, make_source, make_taxonomy
     from digestbot.bot.config import ConfigError
     from digestbot.summarizer.evaluation import evaluate, format_report, read_labels
-    from digestbot.summarizer.llm.notes import OFFLINE_FALLBACK
     from digestbot.summarizer.sources.base import SourceError
 
     settings = load_cli_settings()
@@ -102,7 +101,7 @@ def evaluate_categorizer(
     categorizer, _ = make_backends(settings, taxonomy, gateway=gateway, progress=Console.progress)
     Console.progress(f"Categorizing {len(papers)} labelled papers with {_describe(settings)}…")
     assignments = run_use_case(categorizer.categorize(papers))
-    fallbacks = sum(a.reason.startswith(OFFLINE_FALLBACK) for a in assignments)
+    fallbacks = sum(a.fallback for a in assignments)
     predicted = {a.arxiv_id: a.slug for a in assignments}
     report = evaluate(predicted, wanted.main, taxonomy.slugs, acceptable=wanted.acceptable)
     typer.echo(f"categorizer: {_describe(settings)}")

@@ -38,6 +38,7 @@ from digestbot.bot.delivery import DeliveryResult, DeliveryService, Outcome
 from digestbot.bot.digests import DigestService
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.subscriptions import Subscription, SubscriptionStore
+from digestbot.summarizer.phrases import phrase
 from digestbot.summarizer.sources.base import NoAnnouncement, SourceError
 from digestbot.summarizer.sources.calendar import ANNOUNCEMENT_TIME, EASTERN, latest_announcement
 
@@ -274,12 +275,10 @@ class DigestScheduler:
         key = subscription.channel_key
         now = self.clock()
         late = now - scheduled > GRACE
-        note = (
-            f"Posted late: this digest was due at {scheduled:%H:%M} {subscription.timezone} "
-            f"and went out at {now.astimezone(subscription.zone):%H:%M}."
-            if late
-            else None
-        )
+        note = None
+        if late:  # in the channel's language, like the digest it heads
+            due, sent = f"{scheduled:%H:%M}", f"{now.astimezone(subscription.zone):%H:%M}"
+            note = phrase("delivery.late", subscription.language, due=due, zone=subscription.timezone, sent=sent)
         try:
             result = await self.delivery.deliver(
                 subscription.platform,

@@ -90,6 +90,8 @@ class CategoryAssignment(BaseModel):
     # (1-10, blended into the paper's rank) and a one-sentence TL;DR in the digest's language.
     notability: int | None = Field(default=None, ge=1, le=10)
     tldr: str = ""
+    fallback: bool = False
+    """The offline categorizer decided in the model's place (the model failed or the budget ran out)."""
 
 
 class KeyFact(BaseModel):

@@ -91,7 +91,7 @@ class LlmCategorizer:
             log.warning("categorizer: %d papers go to the offline categorizer (%s)", len(missing), why)
             for assignment in await self.fallback.categorize(missing):
                 resolved[assignment.arxiv_id] = assignment.model_copy(
-                    update={"reason": f"{OFFLINE_FALLBACK} ({why}): {assignment.reason}"}
+                    update={"reason": f"{OFFLINE_FALLBACK} ({why}): {assignment.reason}", "fallback": True}
                 )
         return resolved
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
 from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
 from digestbot.summarizer.offline.summarizer import contribution_sentence
+from digestbot.summarizer.phrases import table
 from digestbot.summarizer.stemming import fold, latin_words, stem
 from digestbot.summarizer.text import shorten_quote
 
@@ -61,22 +62,7 @@ _SYNONYMS = {
     for word in group
 }
 
-_PHRASES = {
-    "en": {
-        "intro": "From the papers (quoted):",
-        "summary": "What each paper says it does (quoted):",
-        "unsupported": "The papers in this digest don't say.",
-        "needs_english": "Offline matching needs English terms: your question has no English words to match "
-        "against the papers. Please ask again with English keywords, e.g. “RACER failure recovery”.",
-    },
-    "ko": {
-        "intro": "논문에서 인용한 내용:",
-        "summary": "각 논문이 밝힌 기여(인용):",
-        "unsupported": "이 다이제스트의 논문에는 그에 대한 내용이 없습니다.",
-        "needs_english": "오프라인 검색은 영어 단어로만 논문과 맞춰 볼 수 있는데, 질문에 영어 단어가 없습니다. "
-        "영어 키워드로 다시 질문해 주세요(예: “RACER failure recovery”).",
-    },
-}
+_PHRASES = table("answers")  # the catalog: summarizer/phrases.py
 
 
 def _phrase(language: str, key: str) -> str:

@@ -7,28 +7,9 @@ reads as Korean framing around deliberate English quotes rather than as a failed
 
 from __future__ import annotations
 
-_PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "theme": "{theme} — {count} papers, e.g. {examples}",
-        "extractive": "Extractive summary: sentences are quoted from the abstracts; no language model was used.",
-        "more": "Key facts for the {shown} most result-dense of {total} papers; every paper is in Sources.",
-        "outlook": "{count} new {noun} in {category} today, {measured} with measured results.",
-        "lead": " The largest thread is {lead} ({lead_count} papers).",
-        "close": " Start with the key facts above; every abstract is linked in Sources.",
-        "paper": "paper",
-        "papers": "papers",
-    },
-    "ko": {
-        "theme": "{theme} — 관련 논문 {count}편 (예: {examples})",
-        "extractive": "추출 요약: 인용문은 논문 초록(영어 원문)에서 그대로 옮겼으며, 언어 모델은 사용하지 않았습니다.",
-        "more": "결과가 가장 구체적인 {shown}편의 주요 사실만 싣습니다(전체 {total}편). 모든 논문은 출처에 있습니다.",
-        "outlook": "오늘 {category} 분야의 새 논문은 {count}{noun}이며, 그중 {measured}편이 수치 결과를 보고합니다.",
-        "lead": " 가장 큰 흐름은 '{lead}'(관련 논문 {lead_count}편)입니다.",
-        "close": " 위의 논문별 주요 사실부터 읽고, 초록 원문은 출처에서 확인하세요.",
-        "paper": "편",
-        "papers": "편",
-    },
-}
+from digestbot.summarizer.phrases import table
+
+_PHRASES = table("offline")  # the catalog: summarizer/phrases.py
 
 
 def _phrases(language: str) -> dict[str, str]:
