@@ -38,8 +38,8 @@ from digestbot.bot.handlers import Conversation  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
 from digestbot.bot.question_limits import QuestionLimits  # noqa: E402
 from digestbot.bot.questions import QuestionService  # noqa: E402
-from digestbot.bot.search_index import SearchIndex, ensure_schema  # noqa: E402
-from digestbot.bot.storage.db import create_db_engine  # noqa: E402
+from digestbot.bot.search_index import SearchIndex  # noqa: E402
+from digestbot.bot.storage.db import create_db_engine, migrate  # noqa: E402
 from digestbot.summarizer.models import (  # noqa: E402
     Answer,
     Backend,
@@ -234,7 +234,7 @@ async def main() -> None:
             urls.append(("PostgreSQL (tsvector, ts_rank)", options.postgres))
         for label, url in urls:
             with scratch_engine(url) as engine:
-                ensure_schema(engine)
+                migrate(engine)
                 index = SearchIndex(engine)
                 start = time.perf_counter()
                 for digest in digests:

@@ -33,7 +33,7 @@ from digestbot.bot.replies import AnswerReply, SearchReply, TextReply
 from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.digests import SqlDigestStore
-from digestbot.bot.thread_turns import SqlThreadTurns
+from digestbot.bot.storage.turns import SqlThreadTurns
 from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.gateway import GatewayConfig, LlmGateway, open_client
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from digestbot.bot.digests import MemoryDigestStore
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache, ensure_schema
+from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.storage.db import create_db_engine, migrate
+from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher, TextChunk
 from digestbot.summarizer.sources.jsonl import read_papers
@@ -66,8 +67,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def index(engine: Engine) -> SearchIndex:
-    ensure_schema(engine)
-    ensure_schema(engine)  # idempotent
+    migrate(engine)
+    migrate(engine)  # idempotent
     index = SearchIndex(engine)
     index.index_digest(digest_of(DAY_ONE, [*read_papers(FIXTURES / "2026-06-30.jsonl")[:120], ZEBRAFISH]))
     index.index_digest(digest_of(DAY_TWO, [*read_papers(FIXTURES / "2026-06-30.jsonl")[120:240], ZEPPELIN]))
@@ -136,7 +137,7 @@ def test_reindexing_is_idempotent_and_a_new_version_replaces_the_abstract(index:
 
 
 def test_an_indexing_store_makes_every_saved_digest_searchable(engine: Engine) -> None:
-    ensure_schema(engine)
+    migrate(engine)
     index = SearchIndex(engine)
     store = IndexingDigestStore(MemoryDigestStore(), index)
     assert index.is_empty()
@@ -149,7 +150,7 @@ def test_an_indexing_store_makes_every_saved_digest_searchable(engine: Engine) -
 
 
 def test_full_text_is_fetched_once_even_across_restarts(engine: Engine) -> None:
-    ensure_schema(engine)
+    migrate(engine)
     clock = SimulatedClock()
     page = latexml_page(title="Zeppelin", abstract="Airships.", sections=[("Method", ["We use MPC."])])
     with FakeArxivHtmlServer(pages={"2606.90002": page}, clock=clock) as server:

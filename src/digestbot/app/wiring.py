@@ -36,17 +36,18 @@ from digestbot.bot.ports import BotServices, Transport, TransportError
 from digestbot.bot.question_limits import QuestionLimits
 from digestbot.bot.questions import QuestionService
 from digestbot.bot.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex, SqlFullTextCache
+from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
 from digestbot.bot.storage.digests import SqlDigestStore
 from digestbot.bot.storage.events import SqlSeenEvents
+from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.storage.threads import SqlThreadLinks
+from digestbot.bot.storage.turns import SqlThreadTurns
 from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
-from digestbot.bot.thread_turns import SqlThreadTurns
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer
 from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.base import PaperSource

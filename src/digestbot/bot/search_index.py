@@ -7,10 +7,8 @@ in-memory databases; the Porter stemmer lets "quantized" find "quantization"), o
 Both are searched with the question's own words, never with syntax a user could inject:
 each word is quoted for FTS5, and ``websearch_to_tsquery`` accepts any text.
 
-The DDL of the question service's tables lives here (:func:`ensure_schema`, idempotent): the
-index, the full-text cache and the threads' question turns. The Alembic revision
-``0002_search_index`` applies it, and so does the question service on a database that was never
-migrated (the console, ``digestbot ask``).
+The tables (the index, the full-text cache and the threads' question turns) are Alembic's, like
+every other table: revision ``0002_search_index`` creates them, dialect by dialect.
 """
 
 from __future__ import annotations
@@ -34,97 +32,6 @@ if TYPE_CHECKING:
 SNIPPET_CHARS = 240
 _MAX_QUERY_TERMS = 24
 
-_COMMON_DDL = [
-    """CREATE TABLE IF NOT EXISTS search_papers (
-        arxiv_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        title TEXT NOT NULL,
-        paper_json TEXT NOT NULL
-    )""",
-    # ISO dates as text: identical in both databases, and they sort correctly.
-    """CREATE TABLE IF NOT EXISTS search_paper_digests (
-        arxiv_id TEXT NOT NULL,
-        digest_date TEXT NOT NULL,
-        PRIMARY KEY (arxiv_id, digest_date)
-    )""",
-    "CREATE INDEX IF NOT EXISTS search_paper_digests_date ON search_paper_digests (digest_date)",
-    """CREATE TABLE IF NOT EXISTS fulltext_cache (
-        cache_key TEXT PRIMARY KEY,
-        body TEXT NOT NULL,
-        fetched_at TEXT NOT NULL
-    )""",
-]
-_SQLITE_DDL = [
-    *_COMMON_DDL,
-    """CREATE TABLE IF NOT EXISTS question_turns (
-        id INTEGER PRIMARY KEY,
-        thread_key TEXT NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        asked_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS question_turns_thread ON question_turns (thread_key, id)",
-    """CREATE TABLE IF NOT EXISTS search_documents (
-        id INTEGER PRIMARY KEY,
-        arxiv_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        chunk_no INTEGER NOT NULL,
-        section TEXT NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS search_documents_paper ON search_documents (arxiv_id, kind)",
-    # An external-content FTS5 table kept in step by triggers (the FTS5 manual's recipe), so a
-    # paper's rows are deleted through the ordinary index above instead of a full-text scan.
-    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        section, title, body,
-        content='search_documents', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2'
-    )""",
-    """CREATE TRIGGER IF NOT EXISTS search_documents_ai AFTER INSERT ON search_documents BEGIN
-        INSERT INTO search_fts (rowid, section, title, body) VALUES (new.id, new.section, new.title, new.body);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_documents_ad AFTER DELETE ON search_documents BEGIN
-        INSERT INTO search_fts (search_fts, rowid, section, title, body)
-        VALUES ('delete', old.id, old.section, old.title, old.body);
-    END""",
-]
-_POSTGRES_DDL = [
-    *_COMMON_DDL,
-    """CREATE TABLE IF NOT EXISTS question_turns (
-        id BIGSERIAL PRIMARY KEY,
-        thread_key TEXT NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        asked_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS question_turns_thread ON question_turns (thread_key, id)",
-    """CREATE TABLE IF NOT EXISTS search_documents (
-        id BIGSERIAL PRIMARY KEY,
-        arxiv_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        chunk_no INTEGER NOT NULL,
-        section TEXT NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        tsv tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('english', title), 'A')
-            || setweight(to_tsvector('english', section), 'C')
-            || setweight(to_tsvector('english', body), 'B')
-        ) STORED
-    )""",
-    "CREATE INDEX IF NOT EXISTS search_documents_paper ON search_documents (arxiv_id, kind)",
-    "CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING GIN (tsv)",
-]
-_DROP = [
-    "DROP TABLE IF EXISTS search_fts",
-    "DROP TABLE IF EXISTS search_documents",
-    "DROP TABLE IF EXISTS search_paper_digests",
-    "DROP TABLE IF EXISTS search_papers",
-    "DROP TABLE IF EXISTS fulltext_cache",
-    "DROP TABLE IF EXISTS question_turns",
-]
-
 # bm25() column weights: section, title, body — a title match says most about a paper.
 _SQLITE_RANKED = """
     SELECT d.arxiv_id, d.kind, d.section, d.body
@@ -144,24 +51,6 @@ _POSTGRES_RANKED = """
     ) AS top JOIN search_documents doc ON doc.id = top.id
     ORDER BY top.rank DESC
 """
-
-
-def _run(bind: Engine | Connection, statements: Iterable[str]) -> None:
-    if isinstance(bind, Engine):
-        with bind.begin() as connection:
-            _run(connection, statements)
-        return
-    for statement in statements:
-        bind.execute(text(statement))
-
-
-def ensure_schema(bind: Engine | Connection) -> None:
-    """Create the search tables if missing (given an engine, or Alembic's connection)."""
-    _run(bind, _POSTGRES_DDL if bind.dialect.name == "postgresql" else _SQLITE_DDL)
-
-
-def drop_schema(bind: Engine | Connection) -> None:
-    _run(bind, _DROP)
 
 
 def _in_ids(sql: str) -> TextClause:
@@ -399,31 +288,6 @@ def snippet(body: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:
         space = flat.rfind(" ", start, end)
         end = space if space > start else end
     return ("…" if start else "") + flat[start:end].strip() + ("…" if end < len(flat) else "")
-
-
-class SqlFullTextCache:
-    """The full-text cache (:class:`~digestbot.summarizer.sources.fulltext.FullTextCache`) in the
-    database: a paper's text is fetched from arXiv once, ever, not once per process."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def get(self, key: str) -> str | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                text("SELECT body FROM fulltext_cache WHERE cache_key = :key"), {"key": key}
-            ).first()
-        return None if row is None else str(row[0])
-
-    def put(self, key: str, body: str) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO fulltext_cache (cache_key, body, fetched_at) VALUES (:key, :body, :at) "
-                    "ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at"
-                ),
-                {"key": key, "body": body, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
-            )
 
 
 class IndexingDigestStore:
