@@ -92,7 +92,7 @@ class SearchIndex:
             return
         ids = list(dict.fromkeys(p.arxiv_id for p in papers))
         with self._engine.begin() as connection:
-            known = dict(
+            known: dict[str, int] = dict(
                 connection.execute(
                     _in_ids("SELECT arxiv_id, version FROM search_papers WHERE arxiv_id IN :ids"), {"ids": ids}
                 ).all()

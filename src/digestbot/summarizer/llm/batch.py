@@ -19,7 +19,7 @@ import itertools
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import openai
 from openai import AsyncOpenAI
@@ -28,7 +28,7 @@ from digestbot.summarizer.llm.limits import Sleep
 
 log = logging.getLogger(__name__)
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Final = "/v1/chat/completions"
 _FINISHED_UNUSABLE = frozenset({"failed", "expired", "cancelled", "cancelling"})
 
 

@@ -373,7 +373,7 @@ def _papers_in_feed(feed: feedparser.FeedParserDict) -> list[Paper]:
 def _feed_announcement_date(feed: feedparser.FeedParserDict, now: dt.datetime) -> dt.date:
     """The feed's ``pubDate`` is its mailing date; without one, the feed is today's (Eastern)."""
     parsed = feed.feed.get("published_parsed") or feed.feed.get("updated_parsed")
-    stamp = dt.datetime(*parsed[:6], tzinfo=dt.UTC) if parsed else now
+    stamp = dt.datetime(*parsed[:6]).replace(tzinfo=dt.UTC) if parsed else now
     return announcement_before_mailing(stamp.astimezone(EASTERN).date())
 
 
