@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from digestbot import __version__
 from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
+
+if TYPE_CHECKING:
+    from digestbot.summarizer.models import Digest
 
 app = typer.Typer(
     help="Paper Digest Bot: a daily, categorized digest of new AI papers from arXiv.",
@@ -81,7 +84,6 @@ def digest(
     from digestbot.app.wiring import build_bot
     from digestbot.bot.commands import parse_date, resolve_category
     from digestbot.bot.explain import explain_ranks
-    from digestbot.bot.markdown import chart_filename, render_digest
     from digestbot.summarizer.ranking import parse_interests
 
     settings = load_cli_settings(digest_source=source, digest_language=lang)
@@ -103,20 +105,27 @@ def digest(
         result = await service.digest(day, progress=Console.progress)
         if wanted:
             result = result.only(wanted)
-        out.mkdir(parents=True, exist_ok=True)
-        chart_path = out / chart_filename(result)
-        chart_path.write_bytes(service.chart(result))
-        markdown_path = out / f"digest-{result.date.isoformat()}.md"
-        markdown_path.write_text(render_digest(result, chart_file=chart_path.name), encoding="utf-8")
+        for path in _write_files(result, service.chart(result), out):
+            typer.echo(str(path))
         Console.progress(f"{len(result.papers)} papers in {len(result.sections)} categories.")
         if bot.ledger is not None:
             Console.progress(usage_line(bot.ledger))
-        typer.echo(str(markdown_path))
-        typer.echo(str(chart_path))
         if explain:
             typer.echo(explain_ranks(result, interests=focus))
 
     run_use_case(build())
+
+
+def _write_files(result: Digest, chart_png: bytes, out: Path) -> tuple[Path, Path]:
+    """``digest-YYYY-MM-DD.md`` and its chart in ``out``; returns both paths (Markdown first)."""
+    from digestbot.bot.markdown import chart_filename, render_digest
+
+    out.mkdir(parents=True, exist_ok=True)
+    chart_path = out / chart_filename(result)
+    chart_path.write_bytes(chart_png)
+    markdown_path = out / f"digest-{result.date.isoformat()}.md"
+    markdown_path.write_text(render_digest(result, chart_file=chart_path.name), encoding="utf-8")
+    return markdown_path, chart_path
 
 
 @app.command()

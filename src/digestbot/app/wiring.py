@@ -132,6 +132,28 @@ def _question_service(
     )
 
 
+def _scheduler(
+    settings: Settings,
+    store: SqlSubscriptionStore,
+    delivery: DeliveryService,
+    digests: DigestService,
+    *,
+    batch: Callable[[dt.datetime], DigestService] | None,
+    clock: Clock,
+) -> DigestScheduler:
+    """The daily schedule over every platform whose credentials are set."""
+    return DigestScheduler(
+        subscriptions=store,
+        delivery=delivery,
+        digests=digests,
+        edition=edition_for(digests.source.name),
+        platforms=configured_names(),
+        clock=clock,
+        batch_digests=batch,
+        batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),
+    )
+
+
 def llm_stores(settings: Settings) -> tuple[ResponseCache, UsageLedger]:
     """The LLM's response cache and usage ledger in the database alone (``digestbot cost``,
     ``eval``): a rebuilt digest costs no calls and the daily budget counts earlier runs."""
@@ -186,16 +208,7 @@ def build_bot(
         clock=clock,
     )
     batch = _batch_digests(settings, sessions, digests, wanted) if gateway and settings.llm_batch_mode else None
-    scheduler = DigestScheduler(
-        subscriptions=subscription_store,
-        delivery=delivery,
-        digests=digests,
-        edition=edition_for(paper_source.name),
-        platforms=configured_names(),
-        clock=clock,
-        batch_digests=batch,
-        batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),
-    )
+    scheduler = _scheduler(settings, subscription_store, delivery, digests, batch=batch, clock=clock)
     subscriptions.watch(scheduler.refresh)
     questions = _question_service(settings, engine=engine, digests=digests, index=index, gateway=gateway)
     handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)

@@ -9,7 +9,7 @@ each renderer's ``match`` (the type checker then names every renderer that misse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from digestbot.bot.locale import Labels, labels_for
@@ -96,6 +96,38 @@ def summary_parts(summary: CategorySummary, labels: Labels, papers: Sequence[Pap
     parts.append(Prose(labels.outlook, summary.outlook))
     parts += [Note(note) for note in summary.notes]
     return parts
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How a renderer of plain lines (the Markdown file, Discord's embed descriptions) writes each
+    part kind; :func:`summary_lines` decides the order and the blank lines between parts."""
+
+    heading: Callable[[str], str]
+    bullet: Callable[[str], str]
+    words: Callable[[Sequence[str]], str]
+    fact: Callable[[PaperRef, str], str]
+    prose: Callable[[str], str]
+    note: Callable[[str], str]
+
+
+def summary_lines(parts: Sequence[SummaryPart], style: LineStyle) -> list[str]:
+    """``parts`` as lines: each titled part after a blank line, notes right below what they annotate."""
+    lines: list[str] = []
+    for part in parts:
+        gap = [""] if lines else []
+        match part:
+            case Bullets(label=label, items=items):
+                lines += [*gap, style.heading(label), *map(style.bullet, items)]
+            case Words(label=label, items=items):
+                lines += [*gap, style.heading(label), style.words(items)]
+            case Facts(label=label, facts=facts):
+                lines += [*gap, style.heading(label), *(style.fact(ref, fact) for ref, fact in facts)]
+            case Prose(label=label, text=text):
+                lines += [*gap, style.heading(label), style.prose(text)]
+            case Note(text=text):
+                lines.append(style.note(text))
+    return lines
 
 
 def produced_by(backend: Backend, labels: Labels) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from digestbot.bot.layout import Bullets, Facts, Note, Prose, SummaryPart, Words, paper_card, summary_parts
+from digestbot.bot.layout import Bullets, LineStyle, Prose, Words, paper_card, summary_lines, summary_parts
 from digestbot.bot.locale import labels_for
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
 
@@ -28,6 +28,16 @@ def _escape_line_start(match: re.Match[str]) -> str:
     """``- x`` and ``1. x`` would start a list: escape the marker (after the digits for ``1.``)."""
     indent, marker = match.group(1), match.group(2)
     return f"{indent}{marker}\\" if marker[0].isdigit() else f"{indent}\\{marker}"
+
+
+_STYLE = LineStyle(
+    heading=lambda label: f"{label}:",
+    bullet=lambda item: f"- {escape(item)}",
+    words=lambda items: "- " + ", ".join(escape(item) for item in items),
+    fact=lambda ref, fact: f"- '{escape(ref.title)}' [{ref.arxiv_id}]: {escape(fact)}",
+    prose=escape,
+    note=lambda text: f"\n_{escape(text)}_",
+)
 
 
 def chart_filename(digest: Digest) -> str:
@@ -62,30 +72,7 @@ def render_section(section: CategorySection, language: str) -> list[str]:
 
 
 def render_summary(summary: CategorySummary, language: str) -> list[str]:
-    lines: list[str] = []
-    for part in summary_parts(summary, labels_for(language)):
-        lines += _part(part, first=not lines)
-    return lines
-
-
-def _part(part: SummaryPart, *, first: bool) -> list[str]:
-    """One part of the neutral layout as Markdown lines; a blank line before each titled part."""
-    gap = [] if first else [""]
-    match part:
-        case Bullets(label=label, items=items):
-            return [*gap, f"{label}:", *(f"- {escape(item)}" for item in items)]
-        case Words(label=label, items=items):
-            return [*gap, f"{label}:", "- " + ", ".join(escape(item) for item in items)]
-        case Facts(label=label, facts=facts):
-            return [
-                *gap,
-                f"{label}:",
-                *(f"- '{escape(ref.title)}' [{ref.arxiv_id}]: {escape(fact)}" for ref, fact in facts),
-            ]
-        case Prose(label=label, text=text):
-            return [*gap, f"{label}:", escape(text)]
-        case Note(text=text):
-            return [f"\n_{escape(text)}_"]
+    return summary_lines(summary_parts(summary, labels_for(language)), _STYLE)
 
 
 def source_line(paper: Paper) -> str:

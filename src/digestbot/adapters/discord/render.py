@@ -23,15 +23,14 @@ from digestbot.adapters.discord.markdown import escape, escape_lines, escape_tex
 from digestbot.adapters.split import pack, split_text
 from digestbot.bot.layout import (
     Bullets,
-    Facts,
-    Note,
+    LineStyle,
     PaperRef,
     Prose,
-    SummaryPart,
     Words,
     paper_card,
     produced_by,
     reference,
+    summary_lines,
     summary_parts,
 )
 from digestbot.bot.locale import Labels, labels_for
@@ -51,6 +50,20 @@ from digestbot.summarizer.models import Backend, CategorySection, CategorySummar
 COLOR = 0x2F6FEB
 MARKER_RESERVE = 48
 _CONTINUED = " (continued)"
+
+
+def _ref(ref: PaperRef) -> str:
+    return link(ref.arxiv_id, ref.url) if ref.url else escape(ref.arxiv_id)
+
+
+_STYLE = LineStyle(
+    heading=lambda label: f"**{label}**",
+    bullet=lambda item: f"- {escape(item)}",
+    words=lambda items: " · ".join(escape(item) for item in items),
+    fact=lambda ref, fact: f"- {_ref(ref)} **{escape(ref.title)}** — {escape(fact)}",
+    prose=escape,
+    note=lambda text: f"*{escape(text)}*",
+)
 
 
 def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
@@ -132,34 +145,7 @@ def _section_embeds(section: CategorySection, labels: Labels, backend: Backend) 
 
 
 def _summary_lines(summary: CategorySummary, labels: Labels, papers: Sequence[Paper]) -> list[str]:
-    lines: list[str] = []
-    for part in summary_parts(summary, labels, papers):
-        lines += _part(part, first=not lines)
-    return lines
-
-
-def _part(part: SummaryPart, *, first: bool) -> list[str]:
-    """One part of the neutral layout as embed-description lines."""
-    gap = [] if first else [""]
-    match part:
-        case Bullets(label=label, items=items):
-            return [*gap, f"**{label}**", *(f"- {escape(item)}" for item in items)]
-        case Words(label=label, items=items):
-            return [*gap, f"**{label}**", " · ".join(escape(item) for item in items)]
-        case Facts(label=label, facts=facts):
-            return [
-                *gap,
-                f"**{label}**",
-                *(f"- {_ref(ref)} **{escape(ref.title)}** — {escape(fact)}" for ref, fact in facts),
-            ]
-        case Prose(label=label, text=text):
-            return [*gap, f"**{label}**", escape(text)]
-        case Note(text=text):
-            return [f"*{escape(text)}*"]
-
-
-def _ref(ref: PaperRef) -> str:
-    return link(ref.arxiv_id, ref.url) if ref.url else escape(ref.arxiv_id)
+    return summary_lines(summary_parts(summary, labels, papers), _STYLE)
 
 
 def _paper(reply: PaperReply) -> list[OutgoingMessage]:

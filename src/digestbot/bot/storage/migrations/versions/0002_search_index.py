@@ -20,46 +20,59 @@ down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
-_COMMON_DDL = [
-    """CREATE TABLE IF NOT EXISTS search_papers (
+# The same tables on both databases, but for the id column and the full-text search column.
+_ID = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "BIGSERIAL PRIMARY KEY"}
+_TSV = """,
+        tsv tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', title), 'A')
+            || setweight(to_tsvector('english', section), 'C')
+            || setweight(to_tsvector('english', body), 'B')
+        ) STORED"""
+
+
+def _common_ddl(dialect: str) -> list[str]:
+    return [
+        """CREATE TABLE IF NOT EXISTS search_papers (
         arxiv_id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
         title TEXT NOT NULL,
         paper_json TEXT NOT NULL
     )""",
-    # ISO dates as text: identical in both databases, and they sort correctly.
-    """CREATE TABLE IF NOT EXISTS search_paper_digests (
+        # ISO dates as text: identical in both databases, and they sort correctly.
+        """CREATE TABLE IF NOT EXISTS search_paper_digests (
         arxiv_id TEXT NOT NULL,
         digest_date TEXT NOT NULL,
         PRIMARY KEY (arxiv_id, digest_date)
     )""",
-    "CREATE INDEX IF NOT EXISTS search_paper_digests_date ON search_paper_digests (digest_date)",
-    """CREATE TABLE IF NOT EXISTS fulltext_cache (
+        "CREATE INDEX IF NOT EXISTS search_paper_digests_date ON search_paper_digests (digest_date)",
+        """CREATE TABLE IF NOT EXISTS fulltext_cache (
         cache_key TEXT PRIMARY KEY,
         body TEXT NOT NULL,
         fetched_at TEXT NOT NULL
     )""",
-]
-_SQLITE_DDL = [
-    *_COMMON_DDL,
-    """CREATE TABLE IF NOT EXISTS question_turns (
-        id INTEGER PRIMARY KEY,
+        f"""CREATE TABLE IF NOT EXISTS question_turns (
+        id {_ID[dialect]},
         thread_key TEXT NOT NULL,
         question TEXT NOT NULL,
         answer TEXT NOT NULL,
         asked_at TEXT NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS question_turns_thread ON question_turns (thread_key, id)",
-    """CREATE TABLE IF NOT EXISTS search_documents (
-        id INTEGER PRIMARY KEY,
+        "CREATE INDEX IF NOT EXISTS question_turns_thread ON question_turns (thread_key, id)",
+        f"""CREATE TABLE IF NOT EXISTS search_documents (
+        id {_ID[dialect]},
         arxiv_id TEXT NOT NULL,
         kind TEXT NOT NULL,
         chunk_no INTEGER NOT NULL,
         section TEXT NOT NULL,
         title TEXT NOT NULL,
-        body TEXT NOT NULL
+        body TEXT NOT NULL{_TSV if dialect == "postgresql" else ""}
     )""",
-    "CREATE INDEX IF NOT EXISTS search_documents_paper ON search_documents (arxiv_id, kind)",
+        "CREATE INDEX IF NOT EXISTS search_documents_paper ON search_documents (arxiv_id, kind)",
+    ]
+
+
+_SQLITE_DDL = [
+    *_common_ddl("sqlite"),
     # An external-content FTS5 table kept in step by triggers (the FTS5 manual's recipe), so a
     # paper's rows are deleted through the ordinary index above instead of a full-text scan.
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
@@ -76,30 +89,7 @@ _SQLITE_DDL = [
     END""",
 ]
 _POSTGRES_DDL = [
-    *_COMMON_DDL,
-    """CREATE TABLE IF NOT EXISTS question_turns (
-        id BIGSERIAL PRIMARY KEY,
-        thread_key TEXT NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        asked_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS question_turns_thread ON question_turns (thread_key, id)",
-    """CREATE TABLE IF NOT EXISTS search_documents (
-        id BIGSERIAL PRIMARY KEY,
-        arxiv_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        chunk_no INTEGER NOT NULL,
-        section TEXT NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        tsv tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('english', title), 'A')
-            || setweight(to_tsvector('english', section), 'C')
-            || setweight(to_tsvector('english', body), 'B')
-        ) STORED
-    )""",
-    "CREATE INDEX IF NOT EXISTS search_documents_paper ON search_documents (arxiv_id, kind)",
+    *_common_ddl("postgresql"),
     "CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING GIN (tsv)",
 ]
 _DROP = [
