@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.pool import StaticPool  # noqa: E402
 
+from digestbot.bot.commands.handlers import Conversation  # noqa: E402
+from digestbot.bot.commands.replies import Reply  # noqa: E402
 from digestbot.bot.digests import DigestService, MemoryDigestStore  # noqa: E402
-from digestbot.bot.handlers import Conversation  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
-from digestbot.bot.question_limits import QuestionLimits  # noqa: E402
-from digestbot.bot.questions import QuestionService  # noqa: E402
-from digestbot.bot.replies import Reply  # noqa: E402
-from digestbot.bot.search_index import SearchIndex, ensure_schema  # noqa: E402
+from digestbot.bot.questions.limits import QuestionLimits  # noqa: E402
+from digestbot.bot.questions.search_index import SearchIndex, ensure_schema  # noqa: E402
+from digestbot.bot.questions.service import QuestionService  # noqa: E402
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer  # noqa: E402
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer  # noqa: E402
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer  # noqa: E402

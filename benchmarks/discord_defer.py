@@ -37,9 +37,9 @@ from tests.fakes.discord_api import FakeDiscord, running_fake  # noqa: E402
 
 from digestbot.adapters.discord.client import DiscordAdapter  # noqa: E402
 from digestbot.app.factory import make_digest_service  # noqa: E402
+from digestbot.bot.commands.handlers import CommandHandler  # noqa: E402
 from digestbot.bot.config import Settings  # noqa: E402
 from digestbot.bot.digests import DigestService  # noqa: E402
-from digestbot.bot.handlers import CommandHandler  # noqa: E402
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks  # noqa: E402
 from digestbot.summarizer.cpu import keep_event_loop_responsive  # noqa: E402
 

@@ -33,12 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page  # noqa: E402
 
+from digestbot.bot.commands.handlers import Conversation  # noqa: E402
 from digestbot.bot.digests import DigestService, MemoryDigestStore  # noqa: E402
-from digestbot.bot.handlers import Conversation  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
-from digestbot.bot.question_limits import QuestionLimits  # noqa: E402
-from digestbot.bot.questions import QuestionService  # noqa: E402
-from digestbot.bot.search_index import SearchIndex  # noqa: E402
+from digestbot.bot.questions.limits import QuestionLimits  # noqa: E402
+from digestbot.bot.questions.search_index import SearchIndex  # noqa: E402
+from digestbot.bot.questions.service import QuestionService  # noqa: E402
 from digestbot.bot.storage.db import create_db_engine, migrate  # noqa: E402
 from digestbot.summarizer.models import (  # noqa: E402
     Answer,

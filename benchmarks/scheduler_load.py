@@ -40,9 +40,9 @@ from tests.fakes.memory_transport import FakePlatform, MemoryTransport  # noqa: 
 
 from digestbot.app.wiring import build_bot  # noqa: E402
 from digestbot.bot.config import load_settings  # noqa: E402
-from digestbot.bot.delivery import DEFAULT_PART_INTERVAL  # noqa: E402
+from digestbot.bot.delivery.service import DEFAULT_PART_INTERVAL  # noqa: E402
 from digestbot.bot.ports import OutgoingMessage  # noqa: E402
-from digestbot.bot.scheduler import MAX_CONCURRENT_DELIVERIES, DigestScheduler, announcement_edition  # noqa: E402
+from digestbot.bot.scheduling.scheduler import MAX_CONCURRENT_DELIVERIES, DigestScheduler, announcement_edition  # noqa: E402
 
 CHANNELS = 500
 ZONES = [

@@ -34,8 +34,8 @@ from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from digestbot.adapters.slack import SlackSettings, create_adapter  # noqa: E402
 from digestbot.adapters.slack.runner import EVENTS_PATH  # noqa: E402
 from digestbot.app.factory import make_digest_service  # noqa: E402
+from digestbot.bot.commands.handlers import CommandHandler  # noqa: E402
 from digestbot.bot.config import Settings  # noqa: E402
-from digestbot.bot.handlers import CommandHandler  # noqa: E402
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks  # noqa: E402
 from digestbot.summarizer.cpu import keep_event_loop_responsive  # noqa: E402
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from digestbot.bot.delivery import idempotency_key
+from digestbot.bot.delivery.service import idempotency_key
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.digests import SqlDigestStore
 from tests.fakes.memory_transport import FakePlatform, cli_command, dump

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from digestbot.bot.commands import (
+from digestbot.bot.commands.grammar import (
     AskCommand,
     CategoriesCommand,
     CommandError,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from digestbot.adapters.console import ConsoleSession
 from digestbot.app.factory import make_digest_service
+from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
-from digestbot.bot.handlers import CommandHandler
 
 
 def session(tmp_path: Path) -> ConsoleSession:

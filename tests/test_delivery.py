@@ -11,7 +11,7 @@ import pytest
 
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.config import load_settings
-from digestbot.bot.delivery import Holder, Outcome, idempotency_key
+from digestbot.bot.delivery.service import Holder, Outcome, idempotency_key
 from digestbot.bot.ports import OutgoingMessage, TransportError
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries

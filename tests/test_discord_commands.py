@@ -23,11 +23,11 @@ from digestbot.adapters.discord.commands import NEEDS_MANAGE_CHANNELS, category_
 from digestbot.adapters.discord.invite import SCOPES, invite_url, permissions_value
 from digestbot.adapters.discord.transport import Pace
 from digestbot.app import cli_discord as discord_cli
-from digestbot.bot.commands import InterestsCommand, SubscribeCommand
+from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import AnswerReply, Citation, Reply, TextReply
 from digestbot.bot.digests import DigestService
-from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
-from digestbot.bot.replies import AnswerReply, Citation, Reply, TextReply
 from digestbot.summarizer.models import Category, Paper
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer

@@ -15,8 +15,7 @@ import pytest
 from digestbot.adapters.discord.limits import LIMITS, embed_length, violations
 from digestbot.adapters.discord.markdown import escape, link
 from digestbot.adapters.discord.render import MARKER_RESERVE, render_digest, render_reply
-from digestbot.bot.ports import OutgoingMessage
-from digestbot.bot.replies import (
+from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
     Citation,
@@ -26,6 +25,7 @@ from digestbot.bot.replies import (
     SearchReply,
     TextReply,
 )
+from digestbot.bot.ports import OutgoingMessage
 from digestbot.summarizer.models import (
     Backend,
     Category,

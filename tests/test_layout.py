@@ -7,10 +7,10 @@ import json
 
 from digestbot.adapters.discord.render import render_reply as discord_reply
 from digestbot.adapters.slack.render import render_reply as slack_reply
-from digestbot.bot.layout import AUTHORS_SHOWN, Bullets, Facts, Note, Prose, Words, paper_card, summary_parts
-from digestbot.bot.locale import labels_for
-from digestbot.bot.markdown import render_paper
-from digestbot.bot.replies import PaperReply
+from digestbot.bot.commands.replies import PaperReply
+from digestbot.bot.layout.locale import labels_for
+from digestbot.bot.layout.markdown import render_paper
+from digestbot.bot.layout.parts import AUTHORS_SHOWN, Bullets, Facts, Note, Prose, Words, paper_card, summary_parts
 from digestbot.summarizer.models import Backend, CategorySummary, KeyFact, PaperSummary
 from tests.helpers import make_paper
 

@@ -14,7 +14,7 @@ import pytest
 
 from digestbot.app.factory import make_backends, make_gateway
 from digestbot.bot.config import Settings, load_settings
-from digestbot.bot.markdown import render_digest
+from digestbot.bot.layout.markdown import render_digest
 from digestbot.summarizer.llm.categorizer import LlmCategorizer
 from digestbot.summarizer.llm.gateway import LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, ungrounded

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digestbot.bot.local_schedule import LocalDailyTrigger, fire_on, last_fire, next_fire
-from digestbot.bot.subscriptions import Subscription
+from digestbot.bot.scheduling.local_schedule import LocalDailyTrigger, fire_on, last_fire, next_fire
+from digestbot.bot.scheduling.subscriptions import Subscription
 
 UTC = dt.UTC
 DAILY = tuple(range(7))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from digestbot.bot.markdown import escape, render_digest
+from digestbot.bot.layout.markdown import escape, render_digest
 from digestbot.summarizer.models import CategorySummary, KeyFact
 from tests.helpers import make_paper, offline_digest
 

@@ -13,8 +13,8 @@ import pytest
 
 from digestbot.adapters.discord.render import render_reply as render_discord
 from digestbot.adapters.slack.render import render_digest as render_slack
-from digestbot.bot.markdown import render_digest as render_markdown
-from digestbot.bot.replies import DigestReply
+from digestbot.bot.commands.replies import DigestReply
+from digestbot.bot.layout.markdown import render_digest as render_markdown
 from digestbot.summarizer.latex import clean_latex
 from digestbot.summarizer.models import Digest, Paper
 from digestbot.summarizer.offline.keyphrases import _lexicon

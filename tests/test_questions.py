@@ -22,15 +22,15 @@ from typing import Any
 import pytest
 
 from digestbot.app.factory import make_digest_service
-from digestbot.bot.commands import AskCommand, SearchCommand
+from digestbot.bot.commands.grammar import AskCommand, SearchCommand
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import AnswerReply, SearchReply, TextReply
 from digestbot.bot.config import Settings, load_settings
 from digestbot.bot.digests import DigestService
-from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import MemoryThreadLinks, ThreadLink
-from digestbot.bot.question_limits import QuestionLimits
-from digestbot.bot.questions import QuestionService
-from digestbot.bot.replies import AnswerReply, SearchReply, TextReply
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.questions.limits import QuestionLimits
+from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.questions.service import QuestionService
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.digests import SqlDigestStore
 from digestbot.bot.storage.turns import SqlThreadTurns

@@ -16,10 +16,10 @@ import pytest
 
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.config import load_settings
-from digestbot.bot.delivery import Outcome
+from digestbot.bot.delivery.service import Outcome
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import OutgoingMessage
-from digestbot.bot.scheduler import GRACE, DigestScheduler, announcement_edition
+from digestbot.bot.scheduling.scheduler import GRACE, DigestScheduler, announcement_edition
 from tests.fakes.dated_source import DatedSampleSource
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport
 

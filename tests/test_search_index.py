@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from digestbot.bot.digests import MemoryDigestStore
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.storage.db import create_db_engine, migrate
 from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper

@@ -26,10 +26,10 @@ from digestbot.adapters.slack.app import MENTION_HINT, WORKING
 from digestbot.adapters.slack.runner import EVENTS_PATH, SlackAdapter
 from digestbot.adapters.slack.transport import Pacer
 from digestbot.app.factory import make_digest_service
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import AnswerReply, Citation, Reply
 from digestbot.bot.config import Settings
-from digestbot.bot.handlers import CommandHandler, Conversation
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
-from digestbot.bot.replies import AnswerReply, Citation, Reply
 from digestbot.summarizer.models import Paper
 from digestbot.summarizer.offline.model import make_offline_categorizer
 from digestbot.summarizer.sources.base import Listing

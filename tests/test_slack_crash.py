@@ -38,10 +38,10 @@ import pytest
 from digestbot.adapters.slack.render import render_digest
 from digestbot.app.factory import make_taxonomy
 from digestbot.bot.config import load_settings
-from digestbot.bot.delivery import idempotency_key
+from digestbot.bot.delivery.service import idempotency_key
+from digestbot.bot.scheduling.subscriptions import SubscriptionDefaults, SubscriptionService
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
-from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService
 from digestbot.summarizer.models import Digest
 from tests.delivery_helpers import SAMPLE_DAY
 from tests.fakes.slack_api import FakeSlackApi, SlackCall

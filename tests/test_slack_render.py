@@ -15,10 +15,8 @@ from digestbot.adapters.slack.blocks import text_length
 from digestbot.adapters.slack.limits import LIMITS
 from digestbot.adapters.slack.render import SEARCH_HITS_SHOWN, render_digest, render_reply
 from digestbot.app.factory import make_digest_service
-from digestbot.bot.commands import HELP_TEXT
-from digestbot.bot.config import Settings
-from digestbot.bot.ports import OutgoingMessage
-from digestbot.bot.replies import (
+from digestbot.bot.commands.grammar import HELP_TEXT
+from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
     Citation,
@@ -27,6 +25,8 @@ from digestbot.bot.replies import (
     SearchReply,
     TextReply,
 )
+from digestbot.bot.config import Settings
+from digestbot.bot.ports import OutgoingMessage
 from digestbot.summarizer.models import (
     Backend,
     CategorySection,

@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 from digestbot.app.cli import app
 from digestbot.app.factory import make_digest_service, make_taxonomy
 from digestbot.app.wiring import build_bot
-from digestbot.bot.commands import CommandError, InterestsCommand, SubscribeCommand, parse_command
+from digestbot.bot.commands.grammar import CommandError, InterestsCommand, SubscribeCommand, parse_command
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.config import load_settings
-from digestbot.bot.handlers import CommandHandler, Conversation
-from digestbot.bot.replies import TextReply
+from digestbot.bot.scheduling.subscriptions import SubscriptionDefaults, SubscriptionError, SubscriptionService
 from digestbot.bot.storage.db import create_db_engine, migrate, open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
-from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionError, SubscriptionService
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.taxonomy import Taxonomy
 from tests.delivery_helpers import SAMPLE_DAY, with_sample_digest

@@ -12,13 +12,11 @@ from typer.testing import CliRunner
 from digestbot.app import cli_run
 from digestbot.app.cli import app
 from digestbot.app.factory import make_digest_service, make_taxonomy
-from digestbot.bot.commands import CommandError, parse_command
+from digestbot.bot.commands.grammar import CommandError, parse_command
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.config import load_settings
-from digestbot.bot.handlers import CommandHandler, Conversation
-from digestbot.bot.replies import TextReply
-from digestbot.bot.storage.db import open_database
-from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
-from digestbot.bot.subscriptions import (
+from digestbot.bot.scheduling.subscriptions import (
     Subscription,
     SubscriptionDefaults,
     SubscriptionError,
@@ -27,6 +25,8 @@ from digestbot.bot.subscriptions import (
     parse_weekdays,
     wanted_categories,
 )
+from digestbot.bot.storage.db import open_database
+from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 6, 29, 3, 0, tzinfo=UTC)  # Monday, 12:00 in Seoul

@@ -33,7 +33,7 @@ from typing import Any
 from pydantic_settings import SettingsConfigDict
 
 from digestbot.bot.config import ConfigError, PlatformSettings
-from digestbot.bot.markdown import render_section
+from digestbot.bot.layout.markdown import render_section
 from digestbot.bot.ports import BotServices, ChatPlatform, OutgoingMessage, TransportError
 from digestbot.summarizer.models import Digest
 

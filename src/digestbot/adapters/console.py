@@ -10,12 +10,9 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from digestbot.bot.commands import CommandError
-from digestbot.bot.handlers import CommandHandler, Conversation
-from digestbot.bot.markdown import render_digest, render_paper
-from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
-from digestbot.bot.posting import linker, post_thread, thread_link
-from digestbot.bot.replies import (
+from digestbot.bot.commands.grammar import CommandError
+from digestbot.bot.commands.handlers import CommandHandler, Conversation
+from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
     DigestReply,
@@ -24,6 +21,9 @@ from digestbot.bot.replies import (
     SearchReply,
     TextReply,
 )
+from digestbot.bot.delivery.posting import linker, post_thread, thread_link
+from digestbot.bot.layout.markdown import render_digest, render_paper
+from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
 from digestbot.summarizer.ids import abs_url
 
 PROMPT = "digest> "

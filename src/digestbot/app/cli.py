@@ -82,8 +82,8 @@ def digest(
     The digest is also kept in DATABASE_URL, so a rebuild is free and `digestbot search` finds it."""
     from digestbot.app.cli_eval import dry_run_report, usage_line
     from digestbot.app.wiring import build_bot
-    from digestbot.bot.commands import parse_date, resolve_category
-    from digestbot.bot.explain import explain_ranks
+    from digestbot.bot.commands.grammar import parse_date, resolve_category
+    from digestbot.bot.layout.explain import explain_ranks
     from digestbot.summarizer.ranking import parse_interests
 
     settings = load_cli_settings(digest_source=source, digest_language=lang)
@@ -118,7 +118,7 @@ def digest(
 
 def _write_files(result: Digest, chart_png: bytes, out: Path) -> tuple[Path, Path]:
     """``digest-YYYY-MM-DD.md`` and its chart in ``out``; returns both paths (Markdown first)."""
-    from digestbot.bot.markdown import chart_filename, render_digest
+    from digestbot.bot.layout.markdown import chart_filename, render_digest
 
     out.mkdir(parents=True, exist_ok=True)
     chart_path = out / chart_filename(result)
@@ -136,7 +136,7 @@ def paper(
 ) -> None:
     """Fetch one paper and print its summary."""
     from digestbot.app.wiring import build_bot
-    from digestbot.bot.markdown import render_paper
+    from digestbot.bot.layout.markdown import render_paper
     from digestbot.summarizer.ids import parse_arxiv_ref
 
     settings = load_cli_settings(digest_source=source, digest_language=lang)

@@ -53,7 +53,7 @@ def load_cli_settings(**overrides: object) -> Settings:
 
 def run_use_case(coroutine: Coroutine[Any, Any, _T]) -> _T:
     """Run a use-case; expected failures become one line and exit code 1, never a traceback."""
-    from digestbot.bot.commands import CommandError
+    from digestbot.bot.commands.grammar import CommandError
     from digestbot.bot.config import ConfigError
     from digestbot.bot.storage.db import StorageUnavailable
     from digestbot.summarizer.ids import InvalidArxivId

@@ -116,7 +116,7 @@ def show_cost(
     date: Annotated[str | None, typer.Option("--date", "-d", help="Day YYYY-MM-DD (UTC); default today.")] = None,
 ) -> None:
     """Print the model calls, tokens and cost the ledger recorded for a day, per stage."""
-    from digestbot.bot.commands import CommandError, parse_date
+    from digestbot.bot.commands.grammar import CommandError, parse_date
 
     settings = load_cli_settings()
     try:

@@ -16,9 +16,9 @@ from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from digestbot.bot.commands.replies import Reply
     from digestbot.bot.config import Settings
-    from digestbot.bot.questions import QuestionService
-    from digestbot.bot.replies import Reply
+    from digestbot.bot.questions.service import QuestionService
 
 _CLI = ("cli", "terminal", "you")
 
@@ -37,7 +37,7 @@ def _open(settings: Settings) -> tuple[Engine, QuestionService]:
 
 def render(reply: Reply) -> str:
     """Plain text for a terminal: the answer, then its sources with links."""
-    from digestbot.bot.replies import AnswerReply, SearchReply, TextReply
+    from digestbot.bot.commands.replies import AnswerReply, SearchReply, TextReply
     from digestbot.summarizer.ids import abs_url
 
     match reply:
@@ -64,8 +64,8 @@ def ask(
     lang: LanguageOption = None,
 ) -> None:
     """Ask a question about one paper; the answer quotes or cites it, or says the paper doesn't say."""
-    from digestbot.bot.handlers import Conversation
-    from digestbot.bot.replies import TextReply
+    from digestbot.bot.commands.handlers import Conversation
+    from digestbot.bot.commands.replies import TextReply
     from digestbot.summarizer.ids import parse_arxiv_ref
 
     settings = load_cli_settings(digest_source=source, digest_language=lang)
@@ -86,8 +86,8 @@ def search(
     words: Annotated[list[str], typer.Argument(help="Words to look for in titles and abstracts.")],
 ) -> None:
     """Search the titles and abstracts of every stored digest; each hit shows its digest's date."""
-    from digestbot.bot.handlers import Conversation
-    from digestbot.bot.replies import TextReply
+    from digestbot.bot.commands.handlers import Conversation
+    from digestbot.bot.commands.replies import TextReply
     from digestbot.bot.storage.db import describe_url
 
     settings = load_cli_settings()

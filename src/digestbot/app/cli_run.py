@@ -16,7 +16,7 @@ import typer
 from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load_cli_settings, run_use_case
 
 if TYPE_CHECKING:
-    from digestbot.bot.subscriptions import SubscriptionService
+    from digestbot.bot.scheduling.subscriptions import SubscriptionService
 
 _KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:1234567890."
 
@@ -42,9 +42,9 @@ def post(
     """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted"."""
     from digestbot.app.platforms import platform_settings
     from digestbot.app.wiring import build_bot
-    from digestbot.bot.commands import parse_date
-    from digestbot.bot.delivery import Outcome
-    from digestbot.bot.subscriptions import parse_channel_key
+    from digestbot.bot.commands.grammar import parse_date
+    from digestbot.bot.delivery.service import Outcome
+    from digestbot.bot.scheduling.subscriptions import parse_channel_key
 
     settings = load_cli_settings(digest_source=source)
 
@@ -149,7 +149,7 @@ def add_subscription(
 
     def add() -> None:
         from digestbot.app.platforms import known_platforms
-        from digestbot.bot.subscriptions import SubscriptionError, parse_channel_key
+        from digestbot.bot.scheduling.subscriptions import SubscriptionError, parse_channel_key
 
         platform, _ = parse_channel_key(channel)
         if platform not in known_platforms():  # a typo would otherwise wait silently for a platform that never comes
@@ -187,8 +187,8 @@ def _guarded(action: Callable[[], object]) -> None:
     """Storage, subscription and transport errors end as one line and exit code 1."""
     from digestbot.bot.config import ConfigError
     from digestbot.bot.ports import TransportError
+    from digestbot.bot.scheduling.subscriptions import SubscriptionError
     from digestbot.bot.storage.db import StorageUnavailable
-    from digestbot.bot.subscriptions import SubscriptionError
 
     try:
         action()

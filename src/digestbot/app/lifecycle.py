@@ -19,8 +19,8 @@ import sys
 from digestbot.app.health import Health, start_web
 from digestbot.app.platforms import configured_platforms
 from digestbot.app.wiring import Bot, build_bot
+from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
-from digestbot.bot.handlers import CommandHandler
 from digestbot.summarizer.cpu import keep_event_loop_responsive
 
 log = logging.getLogger("digestbot")

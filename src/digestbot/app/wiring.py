@@ -28,15 +28,16 @@ from digestbot.app.factory import (
     make_source,
 )
 from digestbot.app.platforms import configured_names
+from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
-from digestbot.bot.delivery import DeliveryService
+from digestbot.bot.delivery.service import DeliveryService
 from digestbot.bot.digests import DigestService
-from digestbot.bot.handlers import CommandHandler
 from digestbot.bot.ports import BotServices, Transport, TransportError
-from digestbot.bot.question_limits import QuestionLimits
-from digestbot.bot.questions import QuestionService
-from digestbot.bot.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
-from digestbot.bot.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.questions.limits import QuestionLimits
+from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
+from digestbot.bot.questions.service import QuestionService
+from digestbot.bot.scheduling.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
+from digestbot.bot.scheduling.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
@@ -47,7 +48,6 @@ from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.storage.threads import SqlThreadLinks
 from digestbot.bot.storage.turns import SqlThreadTurns
-from digestbot.bot.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer
 from digestbot.summarizer.sources.arxiv import ArxivSource
 from digestbot.summarizer.sources.base import PaperSource

@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from digestbot.bot.commands.replies import Reply
 from digestbot.bot.config import PlatformSettings
-from digestbot.bot.replies import Reply
 from digestbot.summarizer.models import Digest
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from digestbot.bot.commands import InterestsCommand, SubscribeCommand
-    from digestbot.bot.handlers import CommandHandler, Conversation
+    from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand
+    from digestbot.bot.commands.handlers import CommandHandler, Conversation
     from digestbot.bot.storage.deliveries import Delivery, Part
 
 
@@ -95,7 +95,7 @@ class Transport(Protocol):
 
 class DeliveryLedger(Protocol):
     """The delivery ledger (``bot/storage/deliveries.py``): one row per channel and digest date,
-    one per message of it. The state machine and why it is exactly-once are in ``bot/delivery.py``."""
+    one per message of it. The state machine and why it is exactly-once are in ``bot/delivery/service.py``."""
 
     def find(self, platform: str, channel_id: str, day: dt.date) -> Delivery | None: ...
 

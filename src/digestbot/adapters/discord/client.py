@@ -29,9 +29,9 @@ from digestbot.adapters.discord.render import render_reply
 from digestbot.adapters.discord.respond import InteractionReplies
 from digestbot.adapters.discord.sync import DEFAULT_STATE_FILE, SyncError, sync_if_changed
 from digestbot.adapters.discord.transport import DiscordTransport, Pace
-from digestbot.bot.handlers import Conversation
+from digestbot.bot.commands.handlers import Conversation
+from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.ports import BotServices
-from digestbot.bot.replies import TextReply
 
 if TYPE_CHECKING:
     from aiohttp import web

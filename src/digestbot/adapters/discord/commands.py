@@ -29,7 +29,7 @@ from discord import app_commands
 from digestbot.adapters.discord.limits import LIMITS
 from digestbot.adapters.discord.outgoing import NO_MENTIONS
 from digestbot.adapters.discord.respond import InteractionReplies
-from digestbot.bot.commands import (
+from digestbot.bot.commands.grammar import (
     MAX_QUERY_CHARS,
     AskCommand,
     CategoriesCommand,
@@ -44,9 +44,9 @@ from digestbot.bot.commands import (
     resolve_category,
     subscribe_options,
 )
-from digestbot.bot.handlers import Conversation
+from digestbot.bot.commands.handlers import Conversation
+from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.ports import BotServices
-from digestbot.bot.replies import TextReply
 from digestbot.summarizer.models import Category
 from digestbot.summarizer.taxonomy import Taxonomy
 

@@ -21,7 +21,18 @@ import discord
 from digestbot.adapters.discord.limits import LIMITS, embed_length
 from digestbot.adapters.discord.markdown import escape, escape_lines, escape_text, link
 from digestbot.adapters.split import pack, split_text
-from digestbot.bot.layout import (
+from digestbot.bot.commands.replies import (
+    AnswerReply,
+    CategoriesReply,
+    DigestReply,
+    PaperReply,
+    Reply,
+    SearchReply,
+    TextReply,
+)
+from digestbot.bot.layout.locale import Labels, labels_for
+from digestbot.bot.layout.markdown import chart_filename
+from digestbot.bot.layout.parts import (
     Bullets,
     LineStyle,
     PaperRef,
@@ -33,18 +44,7 @@ from digestbot.bot.layout import (
     summary_lines,
     summary_parts,
 )
-from digestbot.bot.locale import Labels, labels_for
-from digestbot.bot.markdown import chart_filename
 from digestbot.bot.ports import OutgoingMessage
-from digestbot.bot.replies import (
-    AnswerReply,
-    CategoriesReply,
-    DigestReply,
-    PaperReply,
-    Reply,
-    SearchReply,
-    TextReply,
-)
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper
 
 COLOR = 0x2F6FEB

@@ -19,10 +19,10 @@ import discord
 from digestbot.adapters.discord.outgoing import send_kwargs
 from digestbot.adapters.discord.render import render_reply
 from digestbot.adapters.discord.transport import DiscordTransport
-from digestbot.bot.handlers import Conversation
+from digestbot.bot.commands.handlers import Conversation
+from digestbot.bot.commands.replies import DigestReply, PaperReply, Reply
+from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, TransportError
-from digestbot.bot.posting import linker, post_thread, thread_link
-from digestbot.bot.replies import DigestReply, PaperReply, Reply
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from digestbot.adapters.slack.mrkdwn import escape, unescape
 from digestbot.adapters.slack.render import render_reply
 from digestbot.adapters.slack.transport import NETWORK_ERRORS, SlackTransport
-from digestbot.bot.commands import (
+from digestbot.bot.commands.grammar import (
     ADMIN_COMMANDS,
     AskCommand,
     Command,
@@ -37,10 +37,10 @@ from digestbot.bot.commands import (
     PaperCommand,
     SearchCommand,
 )
-from digestbot.bot.handlers import Conversation
+from digestbot.bot.commands.handlers import Conversation
+from digestbot.bot.commands.replies import DigestReply, PaperReply, Reply, TextReply
+from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.ports import BotServices, OutgoingMessage, ThreadLink, TransportError
-from digestbot.bot.posting import linker, post_thread, thread_link
-from digestbot.bot.replies import DigestReply, PaperReply, Reply, TextReply
 
 log = logging.getLogger(__name__)
 

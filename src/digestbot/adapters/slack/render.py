@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from digestbot.adapters.slack.blocks import Block, context, heading, label, paginate, part, section
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
 from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link
-from digestbot.bot.layout import (
+from digestbot.bot.commands.replies import (
+    AnswerReply,
+    CategoriesReply,
+    DigestReply,
+    PaperReply,
+    Reply,
+    SearchReply,
+    TextReply,
+)
+from digestbot.bot.layout.locale import Labels, labels_for
+from digestbot.bot.layout.markdown import chart_filename
+from digestbot.bot.layout.parts import (
     Bullets,
     Facts,
     Note,
@@ -28,18 +39,7 @@ from digestbot.bot.layout import (
     reference,
     summary_parts,
 )
-from digestbot.bot.locale import Labels, labels_for
-from digestbot.bot.markdown import chart_filename
 from digestbot.bot.ports import OutgoingMessage
-from digestbot.bot.replies import (
-    AnswerReply,
-    CategoriesReply,
-    DigestReply,
-    PaperReply,
-    Reply,
-    SearchReply,
-    TextReply,
-)
 from digestbot.summarizer.models import CategorySection, Digest
 
 SEARCH_HITS_SHOWN = 20
@@ -48,7 +48,7 @@ PAPER_HINT = "Reply in this thread to ask about this paper."
 
 
 def render_reply(reply: Reply, *, limits: SlackLimits = LIMITS) -> list[OutgoingMessage]:
-    """Any reply of :mod:`digestbot.bot.replies` as one or more messages, in posting order."""
+    """Any reply of :mod:`digestbot.bot.commands.replies` as one or more messages, in posting order."""
     match reply:
         case DigestReply(digest=digest, chart_png=chart_png):
             return render_digest(digest, chart_png, limits=limits)

@@ -2,7 +2,7 @@
 
 Every state change is one short transaction that commits before the network is touched, so
 the database always says at least as much as the platform has seen. The state machine and
-why it is exactly-once are described in ``bot/delivery.py``.
+why it is exactly-once are described in ``bot/delivery/service.py``.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.config import parse_time_of_day
+from digestbot.bot.scheduling.subscriptions import WEEKDAYS, Subscription
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.tables import SubscriptionRow
-from digestbot.bot.subscriptions import WEEKDAYS, Subscription
 
 
 def _to_subscription(row: SubscriptionRow) -> Subscription:

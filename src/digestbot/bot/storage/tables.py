@@ -90,7 +90,7 @@ class DigestRow(Base):
 
 
 class DeliveryRow(Base):
-    """The intent to post one digest to one channel; see ``bot/delivery.py`` for the states."""
+    """The intent to post one digest to one channel; see ``bot/delivery/service.py`` for the states."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("platform", "channel_id", "digest_date", name="uq_delivery_channel_date"),)

@@ -6,7 +6,7 @@ Create Date: 2026-06-30
 
 The DDL is dialect-specific (an FTS5 virtual table and triggers on SQLite, a generated tsvector
 column and a GIN index on PostgreSQL), so it is written out here rather than generated from
-``tables.py``; ``bot/search_index.py`` queries these tables. ``IF NOT EXISTS`` because databases
+``tables.py``; ``bot/questions/search_index.py`` queries these tables. ``IF NOT EXISTS`` because databases
 from before this revision may have had them created outside Alembic.
 """
 

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from digestbot.bot.commands.replies import DigestReply, PaperReply
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
-from digestbot.bot.replies import DigestReply, PaperReply
 
 SendPart = Callable[[int, OutgoingMessage, str | None], Awaitable[str]]
 """Send message number ``index`` (0 is the parent) into ``thread_id`` (None: the channel itself);

@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from digestbot.bot.commands import (
+from digestbot.bot.commands.grammar import (
     HELP_TEXT,
     AskCommand,
     CategoriesCommand,
@@ -28,9 +28,9 @@ from digestbot.bot.commands import (
     echo,
     parse_command,
 )
+from digestbot.bot.commands.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
-from digestbot.bot.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
 from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
 from digestbot.summarizer.sources.base import SourceError
 from digestbot.summarizer.taxonomy import Taxonomy

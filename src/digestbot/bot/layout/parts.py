@@ -1,7 +1,7 @@
 """The neutral layout of what the bot posts: which parts, in which order, with which labels,
 cut-offs and links — decided here once for Slack, Discord, the console and the ``.md`` file.
 
-Renderers (``adapters/slack/render.py``, ``adapters/discord/render.py``, ``bot/markdown.py``)
+Renderers (``adapters/slack/render.py``, ``adapters/discord/render.py``, ``bot/layout/markdown.py``)
 map each part kind to their markup and split it to their platform's limits; they decide
 nothing about content. A new kind of part is a new dataclass here, added to the union and to
 each renderer's ``match`` (the type checker then names every renderer that misses it).
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from digestbot.bot.locale import Labels, labels_for
+from digestbot.bot.layout.locale import Labels, labels_for
 from digestbot.summarizer.ids import InvalidArxivId, abs_url, parse_arxiv_ref
 from digestbot.summarizer.models import Backend, CategorySummary, Paper, PaperSummary
 

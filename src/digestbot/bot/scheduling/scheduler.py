@@ -34,10 +34,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from digestbot.bot.delivery import DeliveryResult, DeliveryService, Outcome
+from digestbot.bot.delivery.service import DeliveryResult, DeliveryService, Outcome
 from digestbot.bot.digests import DigestService
+from digestbot.bot.scheduling.subscriptions import Subscription, SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.subscriptions import Subscription, SubscriptionStore
 from digestbot.summarizer.phrases import phrase
 from digestbot.summarizer.sources.base import NoAnnouncement, SourceError
 from digestbot.summarizer.sources.calendar import ANNOUNCEMENT_TIME, EASTERN, latest_announcement

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from digestbot.bot.layout import Bullets, LineStyle, Prose, Words, paper_card, summary_lines, summary_parts
-from digestbot.bot.locale import labels_for
+from digestbot.bot.layout.locale import labels_for
+from digestbot.bot.layout.parts import Bullets, LineStyle, Prose, Words, paper_card, summary_lines, summary_parts
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_<>#|~]|\](?=\())")

@@ -50,12 +50,12 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
+from digestbot.bot.delivery.posting import post_thread
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import DeliveryLedger, OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
-from digestbot.bot.posting import post_thread
+from digestbot.bot.scheduling.subscriptions import SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
-from digestbot.bot.subscriptions import SubscriptionStore
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest
 from digestbot.summarizer.ranking import ranked_for

@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from digestbot.bot.question_focus import ID_IN_TEXT, Scope, focus_of
-from digestbot.bot.question_limits import QuestionLimits, RateLimiter
-from digestbot.bot.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
-from digestbot.bot.search_index import SearchIndex
-from digestbot.bot.thread_turns import MemoryThreadTurns, ThreadTurns
+from digestbot.bot.commands.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
+from digestbot.bot.questions.focus import ID_IN_TEXT, Scope, focus_of
+from digestbot.bot.questions.limits import QuestionLimits, RateLimiter
+from digestbot.bot.questions.search_index import SearchIndex
+from digestbot.bot.questions.turns import MemoryThreadTurns, ThreadTurns
 from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.models import Digest, Paper, Passage
@@ -36,8 +36,8 @@ from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
 from digestbot.summarizer.stemming import fold
 
 if TYPE_CHECKING:
+    from digestbot.bot.commands.handlers import Conversation
     from digestbot.bot.digests import DigestService
-    from digestbot.bot.handlers import Conversation
     from digestbot.bot.ports import ThreadLink
 
 log = logging.getLogger(__name__)

@@ -24,17 +24,17 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from digestbot.bot import local_schedule
-from digestbot.bot.commands import InterestsCommand, SubscribeCommand, echo, parse_detail, resolve_category
+from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand, echo, parse_detail, resolve_category
+from digestbot.bot.commands.replies import Reply, TextReply
 from digestbot.bot.config import Settings, parse_time_of_day, parse_timezone
-from digestbot.bot.local_schedule import LocalDailyTrigger
-from digestbot.bot.replies import Reply, TextReply
+from digestbot.bot.scheduling import local_schedule
+from digestbot.bot.scheduling.local_schedule import LocalDailyTrigger
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.summarizer.ranking import parse_interests
 from digestbot.summarizer.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
-    from digestbot.bot.handlers import Conversation
+    from digestbot.bot.commands.handlers import Conversation
 
 log = logging.getLogger(__name__)
 
