@@ -39,3 +39,17 @@ async def test_plain_text_and_malformed_ids_get_guidance(tmp_path: Path) -> None
     assert "try /digest help" in await chat.send("hello?")
     assert "is not an arXiv id" in await chat.send("/digest paper 12345")
     assert "only members" not in (await chat.send("/digest subscribe 09:00")).lower()
+
+
+def test_digestbot_chat_answers_in_the_terminal_and_leaves_no_database(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from digestbot.app.cli import app
+
+    lines = "/digest llm\nwhich of these runs on a single GPU?\n/digest subscribe 09:00\nquit\n"
+    result = CliRunner().invoke(app, ["chat", "--source", "sample"], input=lines)
+
+    assert result.exit_code == 0, result.output
+    assert "## LLM" in result.stdout and "From the papers (quoted):" in result.stdout
+    assert "Subscriptions need the long-running bot" in result.stdout
+    assert not list(tmp_path.glob("*.db"))  # the conftest points DATABASE_URL here; chat keeps to memory

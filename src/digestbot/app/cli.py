@@ -165,10 +165,14 @@ def chat(source: SourceOption = None, lang: LanguageOption = None) -> None:
     """Talk to the bot in this terminal: type the same commands as in Slack (/digest llm, …)."""
     from digestbot.adapters.console import run_console
     from digestbot.app.wiring import build_bot
+    from digestbot.bot.commands.handlers import CommandHandler
 
-    # An in-memory database: a chat in the terminal leaves nothing behind.
+    # An in-memory database: a chat in the terminal leaves nothing behind. The terminal is no
+    # channel a daily digest could go to, so subscriptions stay with `digestbot run`.
     settings = load_cli_settings(digest_source=source, digest_language=lang, database_url="sqlite://")
-    run_use_case(run_console(build_bot(settings, subscribed_only=False).services.handler))
+    bot = build_bot(settings, subscribed_only=False)
+    handler = CommandHandler(digests=bot.digests, threads=bot.services.threads, questions=bot.questions)
+    run_use_case(run_console(handler))
 
 
 # Command groups that live in their own modules; each module has ``register(app)`` and keeps

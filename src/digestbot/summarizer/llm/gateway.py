@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import hashlib
 import json
 import logging
 import random
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -44,7 +42,7 @@ from digestbot.summarizer.llm.limits import MAX_RETRY_AFTER_SECONDS, RateLimiter
 from digestbot.summarizer.llm.ports import ResponseCache, UsageLedger, UsageRecord
 from digestbot.summarizer.llm.prices import PriceTable
 from digestbot.summarizer.llm.prompts import Prompt
-from digestbot.summarizer.llm.schemas import strict_json_schema
+from digestbot.summarizer.llm.replies import ModelReply, completion_or_none, output_schema, parse_reply
 from digestbot.summarizer.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,6 @@ T = TypeVar("T", bound=BaseModel)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
-_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
 
 # Output modes, strongest first; a server that refuses one is asked in the next from then on.
 _MODES = ("json_schema", "json_object", "prompt")
@@ -104,13 +101,6 @@ class BatchSubmitter(Protocol):
     def accepting(self) -> bool: ...
 
     async def submit(self, body: dict[str, Any]) -> dict[str, Any] | None: ...
-
-
-@dataclass(frozen=True)
-class _Reply:
-    content: str | None
-    finish_reason: str | None
-    refusal: str | None
 
 
 def open_client(*, base_url: str | None, api_key: str | None, timeout: float) -> AsyncOpenAI:
@@ -178,7 +168,7 @@ class LlmGateway:
         for _ in range(2):
             reply = await self._call(stage, model, prompt, output, schema, correction=problem)
             try:
-                value = _parse(reply, output)
+                value = parse_reply(reply, output)
             except ValueError as error:
                 problem = str(error)
                 log.info("%s: invalid model output (%s)", stage, problem)
@@ -205,12 +195,12 @@ class LlmGateway:
         schema: dict[str, Any] | None,
         *,
         correction: str | None,
-    ) -> _Reply:
+    ) -> ModelReply:
         self._check_budget()
         body = self._body(model, prompt, output, schema, correction)
         if self.batcher is not None and self.batcher.accepting():
             raw = await self.batcher.submit(body)
-            completion = _completion_or_none(raw)
+            completion = completion_or_none(raw)
             if completion is not None:
                 return self._accept(stage, model, completion, batch=True)
         attempt = 0
@@ -282,7 +272,7 @@ class LlmGateway:
     def _body(
         self, model: str, prompt: Prompt, output: type[BaseModel], schema: dict[str, Any] | None, correction: str | None
     ) -> dict[str, Any]:
-        schema = schema or _schema(output)
+        schema = schema or output_schema(output)
         mode = _MODES[_MODE_BY_SERVER.get(self.config.base_url, 0)]
         system = prompt.system
         if mode != "json_schema":
@@ -313,12 +303,12 @@ class LlmGateway:
             body["temperature"] = self.config.temperature
         return body
 
-    def _accept(self, stage: str, model: str, completion: ChatCompletion, *, batch: bool) -> _Reply:
+    def _accept(self, stage: str, model: str, completion: ChatCompletion, *, batch: bool) -> ModelReply:
         self._record(stage, model, completion=completion, batch=batch)
         if not completion.choices:
-            return _Reply(content=None, finish_reason=None, refusal=None)
+            return ModelReply(content=None, finish_reason=None, refusal=None)
         choice = completion.choices[0]
-        return _Reply(
+        return ModelReply(
             content=choice.message.content, finish_reason=choice.finish_reason, refusal=choice.message.refusal
         )
 
@@ -364,40 +354,6 @@ class LlmGateway:
                 totals.cost_usd,
             )
             raise BudgetExceeded("the daily LLM budget is spent")
-
-
-def _completion_or_none(raw: dict[str, Any] | None) -> ChatCompletion | None:
-    """A batch result as a completion; anything malformed is treated as "not done"."""
-    if raw is None:
-        return None
-    try:
-        return ChatCompletion.model_validate(raw)
-    except ValidationError:
-        return None
-
-
-@functools.cache
-def _schema(output: type[BaseModel]) -> dict[str, Any]:
-    """Each output model's strict schema, built once (the gateway never changes it)."""
-    return strict_json_schema(output)
-
-
-def _parse(reply: _Reply, output: type[T]) -> T:
-    """The reply as ``output``, or a ValueError naming what is wrong (sent back to the model)."""
-    if reply.refusal:
-        raise ValueError("the model refused")
-    if reply.finish_reason == "length":
-        raise ValueError("the reply was cut off at the token limit")
-    if not reply.content:
-        raise ValueError("the reply was empty")
-    fenced = _FENCE.match(reply.content)
-    text = fenced.group(1) if fenced else reply.content
-    try:
-        return output.model_validate_json(text)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "reply"
-        raise ValueError(f"{where}: {first['msg']}") from None
 
 
 def _describe(error: openai.OpenAIError, *, attempts: int | None = None) -> str:
