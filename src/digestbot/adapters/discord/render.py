@@ -33,11 +33,9 @@ from digestbot.bot.commands.replies import (
 from digestbot.bot.layout.locale import Labels, labels_for
 from digestbot.bot.layout.markdown import chart_filename
 from digestbot.bot.layout.parts import (
-    Bullets,
     LineStyle,
     PaperRef,
-    Prose,
-    Words,
+    card_lines,
     paper_card,
     produced_by,
     reference,
@@ -150,15 +148,8 @@ def _summary_lines(summary: CategorySummary, labels: Labels, papers: Sequence[Pa
 
 def _paper(reply: PaperReply) -> list[OutgoingMessage]:
     card = paper_card(reply.paper, reply.summary, reply.language)
-    lines = [" · ".join(p for p in (escape(card.authors), _ref(card.paper), ", ".join(card.categories)) if p), ""]
-    for part in card.parts:
-        match part:
-            case Prose(label=label, text=text):
-                lines += [f"**{label}** {escape(text)}", ""]
-            case Bullets(items=items):
-                lines += [f"- {escape(item)}" for item in items]
-            case Words(label=label, items=items):
-                lines += ["", f"{label}: " + " · ".join(escape(item) for item in items)]
+    byline = " · ".join(p for p in (escape(card.authors), _ref(card.paper), ", ".join(card.categories)) if p)
+    lines = [byline, "", *card_lines(card, _STYLE)]
     embeds = _embeds(lines, title=card.paper.title, url=card.paper.url, footer=card.produced_by)
     return _messages(embeds, text=f"{card.paper.arxiv_id} {card.paper.title}")
 

@@ -8,9 +8,10 @@ output shows the bug this prevents — a summary's heading split its Multimodal 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from digestbot.bot.layout.locale import labels_for
-from digestbot.bot.layout.parts import Bullets, LineStyle, Prose, Words, paper_card, summary_lines, summary_parts
+from digestbot.bot.layout.parts import LineStyle, card_lines, paper_card, summary_lines, summary_parts
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper, PaperSummary
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_<>#|~]|\](?=\())")
@@ -38,6 +39,9 @@ _STYLE = LineStyle(
     prose=escape,
     note=lambda text: f"\n_{escape(text)}_",
 )
+
+
+_CARD = replace(_STYLE, heading=lambda label: f"**{label}:**", words=lambda items: ", ".join(map(escape, items)))
 
 
 def chart_filename(digest: Digest) -> str:
@@ -83,13 +87,5 @@ def render_paper(paper: Paper, summary: PaperSummary, language: str = "en") -> s
     """A single paper for ``digestbot paper`` and the console's ``/digest paper``."""
     card = paper_card(paper, summary, language)
     byline = f"{escape(card.authors)} · {card.paper.url} · {', '.join(card.categories)}"
-    lines = [f"# {escape(paper.title)}", "", byline, ""]
-    for part in card.parts:
-        match part:
-            case Prose(label=label, text=text):
-                lines += [f"**{label}:** {escape(text)}", ""]
-            case Bullets(items=items):
-                lines += [f"- {escape(item)}" for item in items]
-            case Words(label=label, items=items):
-                lines += ["", f"{label}: " + ", ".join(escape(item) for item in items)]
+    lines = [f"# {escape(paper.title)}", "", byline, "", *card_lines(card, _CARD)]
     return "\n".join(lines) + "\n"

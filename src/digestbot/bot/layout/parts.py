@@ -130,6 +130,21 @@ def summary_lines(parts: Sequence[SummaryPart], style: LineStyle) -> list[str]:
     return lines
 
 
+def card_lines(card: PaperCard, style: LineStyle) -> list[str]:
+    """A paper card's summary as lines: the TL;DR after its label, the key points as bullets,
+    the keywords on one labelled line."""
+    lines: list[str] = []
+    for part in card.parts:
+        match part:
+            case Prose(label=label, text=text):
+                lines += [f"{style.heading(label)} {style.prose(text)}", ""]
+            case Bullets(items=items):
+                lines += map(style.bullet, items)
+            case Words(label=label, items=items):
+                lines += ["", f"{label}: {style.words(items)}"]
+    return lines
+
+
 def produced_by(backend: Backend, labels: Labels) -> str:
     return labels.llm if backend is Backend.LLM else labels.extractive
 
