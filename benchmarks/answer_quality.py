@@ -26,16 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine  # noqa: E402
-from sqlalchemy.pool import StaticPool  # noqa: E402
 
 from digestbot.bot.commands.handlers import Conversation  # noqa: E402
 from digestbot.bot.commands.replies import Reply  # noqa: E402
 from digestbot.bot.digests import DigestService, MemoryDigestStore  # noqa: E402
 from digestbot.bot.ports import ThreadLink  # noqa: E402
 from digestbot.bot.questions.limits import QuestionLimits  # noqa: E402
-from digestbot.bot.questions.search_index import SearchIndex, ensure_schema  # noqa: E402
+from digestbot.bot.questions.search_index import SearchIndex  # noqa: E402
 from digestbot.bot.questions.service import QuestionService  # noqa: E402
+from digestbot.bot.storage.db import create_db_engine, migrate  # noqa: E402
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer  # noqa: E402
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer  # noqa: E402
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer  # noqa: E402
@@ -104,9 +103,9 @@ class Thread:
     def __init__(self, day: str) -> None:
         self.service = digest_service(DAYS[day])
         limits = QuestionLimits(questions_per_user_per_hour=10**6, questions_per_channel_per_hour=10**6)
-        # The bot's in-memory database: one shared connection, as the console uses.
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        ensure_schema(engine)
+        # The bot's in-memory database (one shared connection, as `digestbot chat` uses), migrated.
+        engine = create_db_engine("sqlite://")
+        migrate(engine)
         self.questions = QuestionService(
             digests=self.service, index=SearchIndex(engine), answerer=ExtractiveAnswerer(), limits=limits
         )

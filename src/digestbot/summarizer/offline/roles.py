@@ -135,7 +135,7 @@ _ALL_CUES = re.compile("|".join(f"(?P<{role.value}>{pattern.pattern})" for role,
 def cue_counts(text: str) -> dict[Role, int]:
     found = dict.fromkeys(Role, 0)
     for match in _ALL_CUES.finditer(text.lower()):
-        found[Role(match.lastgroup)] += 1
+        found[Role(str(match.lastgroup))] += 1  # every alternative is a named group
     return found
 
 
