@@ -134,8 +134,6 @@ class DeliveryLedger(Protocol):
 
     def release(self, delivery_id: int, holder: str, error: str) -> None: ...
 
-    def latest_done(self) -> Delivery | None: ...
-
 
 @dataclass(frozen=True)
 class ThreadLink:
@@ -226,7 +224,11 @@ class ChatAdapter(Protocol):
     """
 
     platform: str
-    transport: Transport
+
+    @property
+    def transport(self) -> Transport:
+        """What delivery sends this platform's posts through (read-only: a narrower type fits)."""
+        ...
 
     def install_routes(self, app: web.Application) -> None:
         """Add HTTP routes to the bot's web server (Slack HTTP mode); most adapters add none."""

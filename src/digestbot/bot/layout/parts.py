@@ -4,7 +4,8 @@ cut-offs and links — decided here once for Slack, Discord, the console and the
 Renderers (``adapters/slack/render.py``, ``adapters/discord/render.py``, ``bot/layout/markdown.py``)
 map each part kind to their markup and split it to their platform's limits; they decide
 nothing about content. A new kind of part is a new dataclass here, added to the union and to
-each renderer's ``match`` (the type checker then names every renderer that misses it).
+each place that maps parts: :func:`summary_lines` and :func:`card_lines` here (the Markdown file
+and Discord's embeds, each through its :class:`LineStyle`) and Slack's ``_part``.
 """
 
 from __future__ import annotations
