@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.dated_source import DatedSampleSource  # noqa: E402
-from tests.fakes.memory_transport import FakePlatform, MemoryTransport  # noqa: E402
+from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet  # noqa: E402
 
 from digestbot.app.wiring import build_bot  # noqa: E402
 from digestbot.bot.config import load_settings  # noqa: E402
@@ -111,7 +111,7 @@ async def simulate_day(folder: Path) -> None:
     source = DatedSampleSource(papers=261)
     bot = build_bot(load_settings(database_url=f"sqlite:///{folder / 'bot.db'}"), paper_source=source, clock=clock)
     transport = VirtualTransport()
-    bot.transports["fake"] = transport
+    bot.outlets["fake"] = outlet(transport)
     bot.delivery.sleep = virtual_sleep
     for number in range(CHANNELS):
         zone, language = ZONES[number % len(ZONES)]

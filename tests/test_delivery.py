@@ -17,7 +17,7 @@ from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
 from digestbot.bot.storage.threads import SqlThreadLinks
 from tests.delivery_helpers import SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
-from tests.fakes.memory_transport import FakePlatform, MemoryTransport
+from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def platform(tmp_path: Path) -> FakePlatform:
 
 def make_bot(database_url: str, transport: MemoryTransport, **kwargs: object) -> Bot:
     bot = build_bot(load_settings(digest_source="sample", database_url=database_url), **kwargs)  # type: ignore[arg-type]
-    bot.transports["fake"] = transport
+    bot.outlets["fake"] = outlet(transport)
     return bot
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from digestbot.adapters.discord.connection import make_client
+from digestbot.adapters.discord.render import render_digest
 from digestbot.adapters.discord.transport import DiscordTransport, Pace, marker_for, nonce_for
 from digestbot.bot.ports import OutgoingMessage, TransportError
 from tests.fakes.discord_api import FakeDiscord, running_fake
@@ -41,7 +42,7 @@ def parts() -> list[OutgoingMessage]:
         "Medical imaging for clinical diagnosis",
     ]
     papers = [make_paper(f"2606.0000{i}", title=title) for i, title in enumerate(titles, start=1)]
-    return list(DiscordTransport(make_client(), token=None).render_digest(offline_digest(papers), b"\x89PNG chart"))
+    return render_digest(offline_digest(papers), b"\x89PNG chart")
 
 
 async def _deliver(

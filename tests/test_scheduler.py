@@ -21,7 +21,7 @@ from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.bot.scheduling.scheduler import GRACE, DigestScheduler, announcement_edition
 from tests.fakes.dated_source import DatedSampleSource
-from tests.fakes.memory_transport import FakePlatform, MemoryTransport
+from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
 
 UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -51,7 +51,7 @@ class World:
             paper_source=self.source,
             clock=self.clock,
         )
-        bot.transports["fake"] = transport or MemoryTransport(self.platform)
+        bot.outlets["fake"] = outlet(transport or MemoryTransport(self.platform))
         scheduler = DigestScheduler(
             subscriptions=bot.subscriptions.store,
             delivery=bot.delivery,

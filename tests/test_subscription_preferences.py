@@ -26,7 +26,7 @@ from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.taxonomy import Taxonomy
 from tests.delivery_helpers import SAMPLE_DAY, with_sample_digest
-from tests.fakes.memory_transport import FakePlatform, MemoryTransport
+from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
 from tests.helpers import offline_digest
 from tests.test_scheduler import World as SchedulerWorld
 
@@ -150,7 +150,7 @@ async def test_a_channels_interests_change_the_top_picks_of_its_post(tmp_path: P
     platform = FakePlatform(tmp_path / "platform.db")
     url = with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
     bot = build_bot(load_settings(digest_source="sample", database_url=url))
-    bot.transports["fake"] = MemoryTransport(platform)
+    bot.outlets["fake"] = outlet(MemoryTransport(platform))
 
     await bot.delivery.deliver("fake", "plain", day=SAMPLE_DAY, language="en")
     await bot.delivery.deliver("fake", "team", day=SAMPLE_DAY, language="en", interests=("quantization",))

@@ -34,7 +34,7 @@ from pydantic_settings import SettingsConfigDict
 
 from digestbot.bot.config import ConfigError, PlatformSettings
 from digestbot.bot.layout.markdown import render_section
-from digestbot.bot.ports import BotServices, ChatPlatform, OutgoingMessage, TransportError
+from digestbot.bot.ports import BotServices, ChatPlatform, OutgoingMessage, Outlet, TransportError
 from digestbot.summarizer.models import Digest
 
 NAME = "fake"
@@ -107,12 +107,31 @@ class FakePlatform:
         return [m for m in self.messages(channel_id) if m.thread_id == parent_id]
 
 
-class MemoryTransport:
-    """A :class:`~digestbot.bot.ports.Transport` over :class:`FakePlatform`.
+def render_digest(digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
+    """The fake platform's layout: a parent (title, counts and the ids of the top three picks, with
+    the chart attached) and one thread reply per category, deterministically."""
+    counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
+    notes = "".join(f"\n{note}" for note in digest.notes)
+    picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])
+    parent = OutgoingMessage(
+        text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}"
+        f"\nTop picks: {picks}{notes}",
+        payload={"kind": "parent", "date": digest.date.isoformat()},
+        attachment=(f"digest-{digest.date.isoformat()}.png", chart_png),
+    )
+    replies = [
+        OutgoingMessage(
+            text="\n".join(render_section(section, digest.language)),
+            payload={"kind": "section", "slug": section.category.slug},
+        )
+        for section in digest.sections
+    ]
+    return [parent, *replies]
 
-    Renders a digest as a parent (title, counts and the ids of the top three picks, with the
-    chart attached) and one thread reply per category, deterministically.
-    """
+
+class MemoryTransport:
+    """A :class:`~digestbot.bot.ports.Transport` over :class:`FakePlatform` (its digests are laid
+    out by :func:`render_digest`)."""
 
     platform = NAME
     min_send_interval = 0.0  # a test double: no platform rate limit to respect
@@ -129,25 +148,6 @@ class MemoryTransport:
         self.refuse = set(refuse)
         self.sends = 0
         self.lookups: list[tuple[str, str]] = []
-
-    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
-        counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
-        notes = "".join(f"\n{note}" for note in digest.notes)
-        picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])
-        parent = OutgoingMessage(
-            text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}"
-            f"\nTop picks: {picks}{notes}",
-            payload={"kind": "parent", "date": digest.date.isoformat()},
-            attachment=(f"digest-{digest.date.isoformat()}.png", chart_png),
-        )
-        replies = [
-            OutgoingMessage(
-                text="\n".join(render_section(section, digest.language)),
-                payload={"kind": "section", "slug": section.category.slug},
-            )
-            for section in digest.sections
-        ]
-        return [parent, *replies]
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
@@ -229,8 +229,17 @@ def create_adapter(settings: FakeSettings, services: BotServices) -> FakeAdapter
 
 
 PLATFORM = ChatPlatform(
-    name=NAME, settings=FakeSettings, create_adapter=create_adapter, create_transport=create_transport
+    name=NAME,
+    settings=FakeSettings,
+    create_adapter=create_adapter,
+    create_transport=create_transport,
+    render_digest=render_digest,
 )
+
+
+def outlet(transport: MemoryTransport) -> Outlet:
+    """``transport`` with the fake platform's layout, as ``digestbot run`` registers a platform."""
+    return Outlet(transport, render_digest)
 
 
 def register() -> None:

@@ -51,9 +51,10 @@ def post(
     async def deliver() -> None:
         platform, channel_id = parse_channel_key(channel)
         day = parse_date(date) if date else None
-        transport = platform_settings(platform).create_transport()
+        ready = platform_settings(platform)
+        transport = ready.create_transport()
         bot = await asyncio.to_thread(build_bot, settings, source=source)
-        bot.transports[platform] = transport
+        bot.outlets[platform] = ready.outlet(transport)
         subscription = bot.subscriptions.store.get(platform, channel_id)
         try:
             result = await bot.delivery.deliver(

@@ -34,7 +34,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
     bot.subscriptions.seed(settings)
     platforms = [platform.name for platform in ready]
     adapters = [platform.create_adapter(bot.services) for platform in ready]
-    bot.transports.update({adapter.platform: adapter.transport for adapter in adapters})
+    bot.outlets.update({p.name: p.outlet(adapter.transport) for p, adapter in zip(ready, adapters, strict=True)})
     health = Health()
     runner = await start_web(health, adapters, settings.port)
     stop = asyncio.Event()

@@ -16,7 +16,7 @@ from typing import Any
 
 import digestbot.adapters
 from digestbot.bot.config import ConfigError, PlatformSettings, load_platform_settings
-from digestbot.bot.ports import BotServices, ChatAdapter, ChatPlatform, Transport
+from digestbot.bot.ports import BotServices, ChatAdapter, ChatPlatform, Outlet, Transport
 
 # Platforms added at run time (a test double), by name -> module holding ``PLATFORM``.
 EXTRA_PLATFORMS: dict[str, str] = {}
@@ -61,6 +61,10 @@ class ReadyPlatform:
 
     def create_transport(self) -> Transport:
         return self.platform.create_transport(self.settings)
+
+    def outlet(self, transport: Transport) -> Outlet:
+        """What delivery posts through: ``transport`` and this platform's digest layout."""
+        return Outlet(transport, self.platform.render_digest)
 
 
 def platform_settings(name: str) -> ReadyPlatform:

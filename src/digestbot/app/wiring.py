@@ -4,8 +4,8 @@ Every command that needs more than settings calls :func:`build_bot` — ``digest
 ``post``, ``digest``, ``paper``, ``ask``, ``search``, ``subscriptions``, ``chat`` and
 ``discord sync`` — so the database is opened (waited for, migrated) in one place, one LLM
 gateway is shared by every caller in the process, and each store is chosen once. Nothing here
-connects to a chat platform: the adapters get :attr:`Bot.services` and register their transports
-in :attr:`Bot.transports`.
+connects to a chat platform: the adapters get :attr:`Bot.services`, and each connected platform's
+transport and digest layout are registered in :attr:`Bot.outlets`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
 from digestbot.bot.delivery.service import DeliveryService
 from digestbot.bot.digests import DigestService
-from digestbot.bot.ports import BotServices, Transport, TransportError
+from digestbot.bot.ports import BotServices, Outlet, TransportError
 from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.questions.service import QuestionService
@@ -75,14 +75,14 @@ class Bot:
     delivery: DeliveryService
     scheduler: DigestScheduler
     services: BotServices
-    transports: dict[str, Transport]
+    outlets: dict[str, Outlet]
     ledger: UsageLedger | None
 
 
-def _transport_in(transports: dict[str, Transport], platform: str) -> Transport:
-    if platform not in transports:
+def _outlet_in(outlets: dict[str, Outlet], platform: str) -> Outlet:
+    if platform not in outlets:
         raise TransportError(f"{platform} is not connected in this process (its token is not configured).")
-    return transports[platform]
+    return outlets[platform]
 
 
 def _gateway(
@@ -198,12 +198,12 @@ def build_bot(
         defaults=SubscriptionDefaults.from_settings(settings),
         clock=clock,
     )
-    transports: dict[str, Transport] = {}
+    outlets: dict[str, Outlet] = {}
     delivery = DeliveryService(
         deliveries=SqlDeliveries(sessions, clock=clock),
         digests=digests,
         threads=threads,
-        transport_for=partial(_transport_in, transports),
+        outlet_for=partial(_outlet_in, outlets),
         subscriptions=subscription_store,
         clock=clock,
     )
@@ -214,4 +214,4 @@ def build_bot(
     handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)
     services = BotServices(handler=handler, threads=threads, seen_events=SqlSeenEvents(sessions, clock=clock))
     ledger = gateway.ledger if gateway is not None else None
-    return Bot(settings, engine, digests, subscriptions, questions, delivery, scheduler, services, transports, ledger)
+    return Bot(settings, engine, digests, subscriptions, questions, delivery, scheduler, services, outlets, ledger)

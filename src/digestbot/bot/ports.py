@@ -38,6 +38,11 @@ class OutgoingMessage:
     attachment: tuple[str, bytes] | None = None
 
 
+DigestRenderer = Callable[[Digest, bytes], Sequence[OutgoingMessage]]
+"""A platform's layout of a digest and its chart as messages, parent first: deterministic for the
+same digest, so a resumed delivery sends the same parts (each adapter's ``render.py``)."""
+
+
 class TransportError(Exception):
     """A platform refused or failed a send. ``permanent``: retrying will not help (e.g. the
     bot was removed from the channel), so the subscription should be paused."""
@@ -50,8 +55,9 @@ class TransportError(Exception):
 class Transport(Protocol):
     """What the delivery service needs from a chat platform to post a digest exactly once.
 
-    A digest is rendered into an ordered list of messages: the first is the parent (title,
-    counts, chart), the rest are replies in the parent's thread. Delivery records each sent
+    A digest is rendered (by the platform's :data:`DigestRenderer`, not here) into an ordered
+    list of messages: the first is the parent (title, counts, chart), the rest are replies in the
+    parent's thread. Delivery records each sent
     message's id, so after a crash it resumes at the first unsent index.
     """
 
@@ -59,10 +65,6 @@ class Transport(Protocol):
     min_send_interval: float
     """Seconds delivery waits between a digest's parts: 0 for a transport that paces itself
     (every real one) or a test double; ``DEFAULT_PART_INTERVAL`` in ``bot.delivery`` otherwise."""
-
-    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
-        """Deterministic for the same digest, so a resumed delivery sends the same parts."""
-        ...
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
@@ -133,6 +135,14 @@ class DeliveryLedger(Protocol):
     def complete(self, delivery_id: int, holder: str) -> None: ...
 
     def release(self, delivery_id: int, holder: str, error: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """A connected platform as delivery sees it: how it lays a digest out, and how it sends."""
+
+    transport: Transport
+    render_digest: DigestRenderer
 
 
 @dataclass(frozen=True)
@@ -259,3 +269,4 @@ class ChatPlatform(Generic[_S]):
     settings: type[_S]
     create_adapter: Callable[[_S, BotServices], ChatAdapter]
     create_transport: Callable[[_S], Transport]
+    render_digest: DigestRenderer

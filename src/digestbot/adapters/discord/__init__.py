@@ -17,7 +17,8 @@ from digestbot.bot.ports import ChatPlatform
 if TYPE_CHECKING:
     from digestbot.adapters.discord.client import DiscordAdapter
     from digestbot.adapters.discord.transport import DiscordTransport
-    from digestbot.bot.ports import BotServices
+    from digestbot.bot.ports import BotServices, OutgoingMessage
+    from digestbot.summarizer.models import Digest
 
 __all__ = ["PLATFORM", "DiscordSettings", "bot_token", "create_adapter", "create_transport"]
 
@@ -54,6 +55,17 @@ def bot_token(settings: DiscordSettings) -> str:
     return settings.token.get_secret_value()
 
 
+def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
+    """Discord's layout of a digest (embeds), imported when a digest is first posted."""
+    from digestbot.adapters.discord.render import render_digest as render
+
+    return render(digest, chart_png)
+
+
 PLATFORM = ChatPlatform(
-    name="discord", settings=DiscordSettings, create_adapter=create_adapter, create_transport=create_transport
+    name="discord",
+    settings=DiscordSettings,
+    create_adapter=create_adapter,
+    create_transport=create_transport,
+    render_digest=render_digest,
 )

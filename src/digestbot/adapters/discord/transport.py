@@ -22,16 +22,14 @@ import datetime as dt
 import hashlib
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 import discord
 
 from digestbot.adapters.discord.outgoing import footer_text, send_kwargs
-from digestbot.adapters.discord.render import render_digest
 from digestbot.bot.ports import OutgoingMessage, TransportError
-from digestbot.summarizer.models import Digest
 
 # Discord: 1440 minutes = the thread hides after a day without messages (1-100 chars per name).
 THREAD_ARCHIVE_MINUTES = 1440
@@ -101,9 +99,6 @@ class DiscordTransport:
         self._login_lock = asyncio.Lock()
         self._channels: dict[int, discord.abc.Messageable] = {}
         self._threads: set[int] = set()
-
-    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
-        return render_digest(digest, chart_png)
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str

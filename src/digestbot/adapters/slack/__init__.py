@@ -16,7 +16,8 @@ from digestbot.bot.ports import ChatPlatform
 if TYPE_CHECKING:
     from digestbot.adapters.slack.runner import SlackAdapter
     from digestbot.adapters.slack.transport import SlackTransport
-    from digestbot.bot.ports import BotServices
+    from digestbot.bot.ports import BotServices, OutgoingMessage
+    from digestbot.summarizer.models import Digest
 
 __all__ = ["PLATFORM", "SlackSettings", "create_adapter", "create_transport"]
 
@@ -50,6 +51,17 @@ def _bot_token(settings: SlackSettings) -> str:
     return settings.bot_token.get_secret_value()
 
 
+def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
+    """Slack's layout of a digest (Block Kit), imported when a digest is first posted."""
+    from digestbot.adapters.slack.render import render_digest as render
+
+    return render(digest, chart_png)
+
+
 PLATFORM = ChatPlatform(
-    name="slack", settings=SlackSettings, create_adapter=create_adapter, create_transport=create_transport
+    name="slack",
+    settings=SlackSettings,
+    create_adapter=create_adapter,
+    create_transport=create_transport,
+    render_digest=render_digest,
 )

@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -26,9 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from digestbot.adapters.slack.limits import LIMITS, POST_BURST, POSTS_PER_SECOND, SlackLimits
-from digestbot.adapters.slack.render import render_digest
 from digestbot.bot.ports import OutgoingMessage, TransportError
-from digestbot.summarizer.models import Digest
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +124,6 @@ class SlackTransport:
         self.post_client = post_client
         self.pacer = pacer or Pacer()
         self.limits = limits
-
-    def render_digest(self, digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
-        return render_digest(digest, chart_png, limits=self.limits)
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str

@@ -52,7 +52,15 @@ from pathlib import Path
 
 from digestbot.bot.delivery.posting import post_thread
 from digestbot.bot.digests import DigestService
-from digestbot.bot.ports import DeliveryLedger, OutgoingMessage, ThreadLink, ThreadLinks, Transport, TransportError
+from digestbot.bot.ports import (
+    DeliveryLedger,
+    OutgoingMessage,
+    Outlet,
+    ThreadLink,
+    ThreadLinks,
+    Transport,
+    TransportError,
+)
 from digestbot.bot.scheduling.subscriptions import SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
@@ -219,7 +227,7 @@ class DeliveryService:
         deliveries: DeliveryLedger,
         digests: DigestService,
         threads: ThreadLinks,
-        transport_for: Callable[[str], Transport],
+        outlet_for: Callable[[str], Outlet],
         subscriptions: SubscriptionStore | None = None,
         clock: Clock = utc_now,
         holder: Holder | None = None,
@@ -229,7 +237,7 @@ class DeliveryService:
         self.deliveries = deliveries
         self.digests = digests
         self.threads = threads
-        self.transport_for = transport_for
+        self.outlet_for = outlet_for
         self.subscriptions = subscriptions
         self.clock = clock
         self.holder = holder or Holder.current()
@@ -258,7 +266,7 @@ class DeliveryService:
         Source errors (no announcement, arXiv down) propagate before any intent is recorded.
         """
         try:
-            transport = self.transport_for(platform)
+            outlet = self.outlet_for(platform)
         except TransportError as error:
             return DeliveryResult(Outcome.FAILED, f"{platform}:{channel_id}", day, detail=str(error))
         if day is not None:
@@ -293,12 +301,13 @@ class DeliveryService:
         if interests:
             ranks = await run_cpu_bound(ranked_for, digest, interests)
             digest = digest.model_copy(update={"ranks": ranks})
-        return await self._send_all(claimed, digest, transport)
+        return await self._send_all(claimed, digest, outlet)
 
-    async def _send_all(self, delivery: Delivery, digest: Digest, transport: Transport) -> DeliveryResult:
+    async def _send_all(self, delivery: Delivery, digest: Digest, outlet: Outlet) -> DeliveryResult:
         holder = self.holder.encode()
         view = self._view(delivery, digest)
-        messages = list(transport.render_digest(view, await self.digests.chart_png(view)))
+        transport = outlet.transport
+        messages = list(outlet.render_digest(view, await self.digests.chart_png(view)))
         await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
         parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
         parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None
