@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from digestbot.adapters.slack.render import render_digest  # Block Kit only: no Slack library
 from digestbot.adapters.slack.settings import SlackSettings
 from digestbot.bot.config import ConfigError
 from digestbot.bot.ports import ChatPlatform
@@ -16,8 +17,7 @@ from digestbot.bot.ports import ChatPlatform
 if TYPE_CHECKING:
     from digestbot.adapters.slack.runner import SlackAdapter
     from digestbot.adapters.slack.transport import SlackTransport
-    from digestbot.bot.ports import BotServices, OutgoingMessage
-    from digestbot.summarizer.models import Digest
+    from digestbot.bot.ports import BotServices
 
 __all__ = ["PLATFORM", "SlackSettings", "create_adapter", "create_transport"]
 
@@ -49,13 +49,6 @@ def _bot_token(settings: SlackSettings) -> str:
     if problem or settings.bot_token is None:
         raise ConfigError(problem or "SLACK_BOT_TOKEN is not set.")
     return settings.bot_token.get_secret_value()
-
-
-def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
-    """Slack's layout of a digest (Block Kit), imported when a digest is first posted."""
-    from digestbot.adapters.slack.render import render_digest as render
-
-    return render(digest, chart_png)
 
 
 PLATFORM = ChatPlatform(
