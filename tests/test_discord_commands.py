@@ -106,6 +106,9 @@ class Subscriptions:
         self.calls.append(command)
         return TextReply("Interests.", ephemeral=command.phrases is None)
 
+    def post_preferences(self, conversation: Conversation) -> tuple[str, tuple[str, ...]] | None:
+        return None
+
 
 class World:
     """One bot against the fake: what the tests drive and inspect."""

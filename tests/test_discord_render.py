@@ -12,9 +12,10 @@ from pathlib import Path
 import discord
 import pytest
 
+from digestbot.adapters.discord.embeds import MARKER_RESERVE
 from digestbot.adapters.discord.limits import LIMITS, embed_length, violations
 from digestbot.adapters.discord.markdown import escape, link
-from digestbot.adapters.discord.render import MARKER_RESERVE, render_digest, render_reply
+from digestbot.adapters.discord.render import render_digest, render_reply
 from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,

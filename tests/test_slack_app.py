@@ -212,15 +212,20 @@ async def test_the_ack_returns_before_the_digest_is_built(bot: Bot) -> None:
     assert link is not None and link.digest_date == dt.date(2026, 6, 26) and len(link.arxiv_ids) == len(llm_papers)
 
 
-async def test_a_full_digest_uploads_the_chart_into_its_thread(bot: Bot) -> None:
+async def test_digest_on_demand_is_the_brief_post_with_the_chart_inside_the_parent(bot: Bot) -> None:
     await bot.command("")
-    await bot.slack.until(lambda: len(bot.slack.files) == 1)
+    await bot.slack.until(lambda: len(bot.slack.files) == 2)  # the chart, then the full digest's .md
     await bot.settle()
 
-    parent = bot.slack.posted(CHANNEL)[0]
-    (chart,) = bot.slack.files
-    assert chart.thread_ts == parent["ts"] and chart.content.startswith(b"\x89PNG")
-    assert len(bot.slack.posted(CHANNEL)) >= 1 + 8
+    posted = bot.slack.posted(CHANNEL)
+    parent = posted[0]
+    [image] = [block for block in parent["blocks"] if block["type"] == "image"]
+    [chart] = [f for f in bot.slack.files if f.file_id == image["slack_file"]["id"]]
+    assert chart.channel is None and chart.content.startswith(b"\x89PNG")
+    [full] = [f for f in bot.slack.files if f.channel is not None]
+    assert full.thread_ts == parent["ts"] and full.filename == "digest-2026-06-26.md"
+    assert all(m.get("thread_ts") == parent["ts"] for m in posted[1:])
+    assert len(posted) + 1 <= 8  # the file share is a thread message too
 
 
 @pytest.mark.parametrize("age, secret", [(0, "wrong-secret"), (301, SECRET)], ids=["bad-signature", "replayed"])

@@ -35,10 +35,12 @@ from typing import Any
 
 import pytest
 
+from digestbot.adapters.slack.brief import render_brief
 from digestbot.adapters.slack.render import render_digest
 from digestbot.app.factory import make_taxonomy
 from digestbot.bot.config import load_settings
 from digestbot.bot.delivery.service import idempotency_key
+from digestbot.bot.ports import OutgoingMessage
 from digestbot.bot.scheduling.subscriptions import SubscriptionDefaults, SubscriptionService
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
@@ -112,11 +114,12 @@ class Killer:
         pytest.param(PARENT_POSTED_ANSWER_LOST, id="parent-posted-answer-lost"),
     ],
 )
+@pytest.mark.parametrize("detail", ["full", "brief"])
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sigkilled_slack_post_restarts_and_posts_everything_exactly_once(
-    tmp_path: Path, database_url: str, at: KillAt
+    tmp_path: Path, database_url: str, at: KillAt, detail: str
 ) -> None:
-    crash_restart_and_repeat(tmp_path, database_url, at)
+    crash_restart_and_repeat(tmp_path, database_url, at, detail=detail)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -124,11 +127,11 @@ def test_sigkilled_slack_post_restarts_exactly_once_on_postgres(tmp_path: Path, 
     crash_restart_and_repeat(tmp_path, database_url, REPLY_NEVER_REACHED_SLACK)
 
 
-def crash_restart_and_repeat(tmp_path: Path, database_url: str, at: KillAt) -> None:
-    subscribe(database_url, TWO_CATEGORIES)
+def crash_restart_and_repeat(tmp_path: Path, database_url: str, at: KillAt, *, detail: str = "full") -> None:
+    subscribe(database_url, TWO_CATEGORIES, detail)
     expected = offline_digest().only(TWO_CATEGORIES.split(","))
-    rendered = len(render_digest(expected, b"chart"))
-    assert rendered >= 4 and expected.date == SAMPLE_DAY  # a parent with its chart and several replies
+    rendered = len(render(expected, detail))
+    assert rendered >= 3 and expected.date == SAMPLE_DAY  # a parent with its chart and several replies
     with FakeSlackApi() as slack:
         killer = Killer(slack, at)
         killer.process = start_post(slack, database_url, tmp_path)
@@ -141,17 +144,24 @@ def crash_restart_and_repeat(tmp_path: Path, database_url: str, at: KillAt) -> N
         assert restarted.returncode == 0, restarted
         sent_now = rendered - at.messages_left
         assert restarted.stdout == f"slack:{CHANNEL} {SAMPLE_DAY}: sent ({sent_now} of {rendered} messages sent now)\n"
-        assert_posted_once(slack, expected)
+        assert_posted_once(slack, expected, detail)
 
         calls = len(slack.calls)
         again = finish(start_post(slack, database_url, tmp_path))
         assert (again.returncode, again.stdout) == (0, f"slack:{CHANNEL} {SAMPLE_DAY}: already posted\n"), again
         assert slack.method_names()[calls:] == []  # not even a lookup
-        assert_posted_once(slack, expected)
-        assert_chart_in_thread(slack, expected)
+        assert_posted_once(slack, expected, detail)
+        if detail == "full":
+            assert_chart_in_thread(slack, expected)
+        else:
+            assert_chart_in_parent_and_file_in_thread(slack, expected)
 
 
-def subscribe(database_url: str, categories: str) -> None:
+def render(digest: Digest, detail: str) -> list[OutgoingMessage]:
+    return render_brief(digest, b"chart") if detail == "brief" else render_digest(digest, b"chart")
+
+
+def subscribe(database_url: str, categories: str, detail: str = "full") -> None:
     """What ``digestbot subscriptions add slack:C0CRASH --categories …`` records; ``post`` honours it."""
     settings = load_settings(database_url=database_url)
     sessions = open_database(database_url)
@@ -160,7 +170,7 @@ def subscribe(database_url: str, categories: str) -> None:
         taxonomy=make_taxonomy(settings),
         defaults=SubscriptionDefaults.from_settings(settings),
     )
-    service.add(f"slack:{CHANNEL}", categories=categories)
+    service.add(f"slack:{CHANNEL}", categories=categories, detail=detail)
     sessions.kw["bind"].dispose()
 
 
@@ -186,9 +196,10 @@ def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def assert_posted_once(slack: FakeSlackApi, expected: Digest) -> None:
-    """One parent, then each rendered reply once in its thread, in order, and nothing else."""
-    rendered = render_digest(expected, b"chart")
+def assert_posted_once(slack: FakeSlackApi, expected: Digest, detail: str = "full") -> None:
+    """One parent, then each rendered reply once in its thread, in order, and nothing else
+    (the brief parent's image block names the uploaded chart instead of the placeholder)."""
+    rendered = [_uploaded(slack, message) for message in render(expected, detail)]
     messages = slack.posted(CHANNEL)
     parents = [m for m in messages if "thread_ts" not in m]
     assert len(parents) == 1, channel_dump(slack)
@@ -208,6 +219,25 @@ def assert_chart_in_thread(slack: FakeSlackApi, expected: Digest) -> None:
     charts = [(f.thread_ts, f.filename) for f in slack.files if f.channel == CHANNEL]
     if charts != [(parent["ts"], attachment[0])]:
         raise ChartMissing(f"charts in {CHANNEL}: {charts}; parent {parent['ts']}")
+
+
+def _uploaded(slack: FakeSlackApi, message: OutgoingMessage) -> OutgoingMessage:
+    charts = [f.file_id for f in slack.files if f.channel is None]
+    blocks = [
+        {**block, "slack_file": {"id": charts[0] if charts else "none"}} if block["type"] == "image" else block
+        for block in message.payload["blocks"]
+    ]
+    return OutgoingMessage(message.text, {"blocks": blocks}, message.attachment)
+
+
+def assert_chart_in_parent_and_file_in_thread(slack: FakeSlackApi, expected: Digest) -> None:
+    """Exactly one chart upload, shown by the parent; the full digest once in the thread."""
+    parent = slack.posted(CHANNEL)[0]
+    [chart] = [f for f in slack.files if f.channel is None]
+    assert [b["slack_file"]["id"] for b in parent["blocks"] if b["type"] == "image"] == [chart.file_id]
+    full = render_brief(expected, b"chart")[-1].attachment
+    shared = [(f.thread_ts, f.filename) for f in slack.files if f.channel == CHANNEL]
+    assert shared == ([(parent["ts"], full[0])] if full else [])
 
 
 def metadata_key(message: dict[str, Any]) -> str | None:

@@ -107,9 +107,12 @@ class FakePlatform:
         return [m for m in self.messages(channel_id) if m.thread_id == parent_id]
 
 
-def render_digest(digest: Digest, chart_png: bytes) -> Sequence[OutgoingMessage]:
+def render_digest(
+    digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[object] = ()
+) -> Sequence[OutgoingMessage]:
     """The fake platform's layout: a parent (title, counts and the ids of the top three picks, with
-    the chart attached) and one thread reply per category, deterministically."""
+    the chart attached) and one thread reply per category, deterministically, whatever the detail
+    (the real platforms' brief layouts are tested against their own fakes)."""
     counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
     notes = "".join(f"\n{note}" for note in digest.notes)
     picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])

@@ -265,6 +265,8 @@ class FakeSlackApi(LocalHttpServer):
             return {"ok": False, "error": "channel_not_found"}
         if not params.get("text") and not params.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        if not all(self._valid_image(block) for block in _decoded(params.get("blocks") or "[]")):
+            return {"ok": False, "error": "invalid_blocks"}
         message: Json = {
             "type": "message",
             "subtype": "bot_message",
@@ -278,6 +280,24 @@ class FakeSlackApi(LocalHttpServer):
                 message[name] = _decoded(params[name])
         self._state.messages[channel].append(message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _valid_image(self, block: Json) -> bool:
+        """An ``image`` block as Slack checks it: alt text, exactly one source, and a
+        ``slack_file`` by id names an uploaded PNG/JPEG/GIF file (the poster has access)."""
+        if block.get("type") != "image":
+            return True
+        if not block.get("alt_text") or ("image_url" in block) == ("slack_file" in block):
+            return False
+        slack_file = block.get("slack_file") or {}
+        if "image_url" in block:
+            return True
+        if ("id" in slack_file) == ("url" in slack_file):
+            return False
+        if "url" in slack_file:  # a permalink of a file; the fake keeps none to check against
+            return True
+        known = {f.file_id: f.filename for f in self.files}
+        name = known.get(str(slack_file.get("id")), "")
+        return name.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))
 
     def _api_chat_postEphemeral(self, params: Json) -> Json:
         self.ephemerals.append(dict(params))

@@ -10,6 +10,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from digestbot.adapters.console_brief import render_brief
 from digestbot.bot.commands.grammar import CommandError
 from digestbot.bot.commands.handlers import CommandHandler, Conversation
 from digestbot.bot.commands.replies import (
@@ -80,9 +81,11 @@ class ConsoleSession:
         match reply:
             case TextReply(text=text):
                 return text
-            case DigestReply(digest=digest, chart_png=png):
+            case DigestReply(digest=digest, chart_png=png, detail=detail, trends=trends):
                 chart = self.chart_dir / f"digest-{digest.date.isoformat()}.png"
                 chart.write_bytes(png)
+                if detail == "brief":
+                    return render_brief(digest, trends=trends, chart=chart, folder=self.chart_dir)
                 return render_digest(digest, chart_file=str(chart))
             case PaperReply(paper=paper, summary=summary, language=language):
                 return render_paper(paper, summary, language)

@@ -64,6 +64,7 @@ def post(
                 language=lang or (subscription.language if subscription else settings.digest_language),
                 categories=subscription.categories if subscription else (),
                 interests=subscription.interests if subscription else (),
+                detail=subscription.detail if subscription else "brief",
             )
         finally:
             await transport.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from digestbot.bot.commands.replies import Reply
 from digestbot.bot.config import PlatformSettings
 from digestbot.summarizer.models import Digest
+from digestbot.summarizer.trends import CategoryTrend
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -38,9 +39,15 @@ class OutgoingMessage:
     attachment: tuple[str, bytes] | None = None
 
 
-DigestRenderer = Callable[[Digest, bytes], Sequence[OutgoingMessage]]
-"""A platform's layout of a digest and its chart as messages, parent first: deterministic for the
-same digest, so a resumed delivery sends the same parts (each adapter's ``render.py``)."""
+class DigestRenderer(Protocol):
+    """A platform's layout of a digest and its chart as messages, parent first: deterministic for
+    the same digest, so a resumed delivery sends the same parts (each adapter's ``render.py``;
+    ``detail`` ``brief`` is the brief post of ``bot/layout/brief.py``, ``full`` the five-part one;
+    ``trends`` are the categories whose share moved, for the brief parent's trend line)."""
+
+    def __call__(
+        self, digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[CategoryTrend] = ()
+    ) -> Sequence[OutgoingMessage]: ...
 
 
 class TransportError(Exception):
@@ -186,6 +193,10 @@ class SubscriptionCommands(Protocol):
     async def unsubscribe(self, conversation: Conversation) -> Reply: ...
 
     async def settings(self, conversation: Conversation) -> Reply: ...
+
+    def post_preferences(self, conversation: Conversation) -> tuple[str, tuple[str, ...]] | None:
+        """The channel's (detail, interests) when it is subscribed: ``/digest`` posts like the schedule."""
+        ...
 
 
 class QuestionCommands(Protocol):

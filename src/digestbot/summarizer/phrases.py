@@ -2,7 +2,7 @@
 
 Sections: ``labels`` (headings and labels of a rendered digest or paper card), ``offline`` (the
 extractive back end's framing lines), ``llm`` (notes the LLM back end attaches), ``answers`` (the
-offline answerer's framing), ``delivery`` (notes about a post itself, e.g. that it is late),
+offline answerer's framing), ``delivery`` (notes about a post itself, e.g. that it is late), ``brief`` (the brief post's lines),
 ``chart`` and ``trend`` (the chart's title and labels, trend lines). A phrase is named
 ``section.name`` (:func:`phrase`); modules with a lookup of their own read their section with
 :func:`table`.
@@ -121,6 +121,30 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "delivery": {
         "en": {"late": "Posted late: this digest was due at {due} {zone} and went out at {sent}."},
         "ko": {"late": "늦게 게시됨: 이 다이제스트는 {zone} 기준 {due}에 게시될 예정이었으나 {sent}에 게시되었습니다."},
+    },
+    "brief": {
+        "en": {
+            "total": "{count} {noun}",
+            "top": "Today's top {count}",
+            "hint": "Each category's summary and top papers are in this thread — reply there to ask about these papers.",
+            "also": "Also today",
+            "more": "+{count} more in the attached file {file}, which holds every paper of the day.",
+            "file": "The full digest, every paper in its category's Sources: {file}",
+            "threads": "Main threads: {themes}.",
+            "interest": "matches your interest: {interests}",
+            "chart": "Papers per category",
+        },
+        "ko": {
+            "total": "{count}{noun}",
+            "top": "오늘의 추천 {count}편",
+            "hint": "분야별 요약과 주요 논문은 이 스레드에 있습니다. 논문에 대한 질문은 스레드에 답글로 남겨 주세요.",
+            "also": "오늘의 다른 논문",
+            "more": "외 {count}편은 첨부 파일 {file}에 있습니다(오늘의 모든 논문 포함).",
+            "file": "전체 다이제스트(모든 논문이 분야별 출처에 있음): {file}",
+            "threads": "주요 흐름: {themes}.",
+            "interest": "관심 주제와 일치: {interests}",
+            "chart": "분야별 논문 수",
+        },
     },
     "chart": {
         "en": {

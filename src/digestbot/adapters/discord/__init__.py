@@ -15,10 +15,13 @@ from digestbot.bot.config import ConfigError
 from digestbot.bot.ports import ChatPlatform
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from digestbot.adapters.discord.client import DiscordAdapter
     from digestbot.adapters.discord.transport import DiscordTransport
     from digestbot.bot.ports import BotServices, OutgoingMessage
     from digestbot.summarizer.models import Digest
+    from digestbot.summarizer.trends import CategoryTrend
 
 __all__ = ["PLATFORM", "DiscordSettings", "bot_token", "create_adapter", "create_transport"]
 
@@ -55,11 +58,14 @@ def bot_token(settings: DiscordSettings) -> str:
     return settings.token.get_secret_value()
 
 
-def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
-    """Discord's layout of a digest (embeds), imported when a digest is first posted."""
+def render_digest(
+    digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[CategoryTrend] = ()
+) -> list[OutgoingMessage]:
+    """Discord's layout of a digest (embeds), brief or full, imported when a digest is first posted."""
+    from digestbot.adapters.discord.brief import render_brief
     from digestbot.adapters.discord.render import render_digest as render
 
-    return render(digest, chart_png)
+    return render_brief(digest, chart_png, trends=tuple(trends)) if detail == "brief" else render(digest, chart_png)
 
 
 PLATFORM = ChatPlatform(

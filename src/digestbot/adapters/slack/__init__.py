@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from digestbot.adapters.slack.render import render_digest  # Block Kit only: no Slack library
 from digestbot.adapters.slack.settings import SlackSettings
 from digestbot.bot.config import ConfigError
 from digestbot.bot.ports import ChatPlatform
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from digestbot.adapters.slack.runner import SlackAdapter
     from digestbot.adapters.slack.transport import SlackTransport
-    from digestbot.bot.ports import BotServices
+    from digestbot.bot.ports import BotServices, OutgoingMessage
+    from digestbot.summarizer.models import Digest
+    from digestbot.summarizer.trends import CategoryTrend
 
 __all__ = ["PLATFORM", "SlackSettings", "create_adapter", "create_transport"]
 
@@ -49,6 +52,16 @@ def _bot_token(settings: SlackSettings) -> str:
     if problem or settings.bot_token is None:
         raise ConfigError(problem or "SLACK_BOT_TOKEN is not set.")
     return settings.bot_token.get_secret_value()
+
+
+def render_digest(
+    digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[CategoryTrend] = ()
+) -> list[OutgoingMessage]:
+    """Slack's layout of a digest (Block Kit), brief or full, imported when a digest is first posted."""
+    from digestbot.adapters.slack.brief import render_brief
+    from digestbot.adapters.slack.render import render_digest as render
+
+    return render_brief(digest, chart_png, trends=tuple(trends)) if detail == "brief" else render(digest, chart_png)
 
 
 PLATFORM = ChatPlatform(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from digestbot.adapters.slack.blocks import Block, context, heading, label, paginate, part, section
+from digestbot.adapters.slack.brief import render_brief
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
 from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link
 from digestbot.bot.commands.replies import (
@@ -50,6 +51,8 @@ PAPER_HINT = "Reply in this thread to ask about this paper."
 def render_reply(reply: Reply, *, limits: SlackLimits = LIMITS) -> list[OutgoingMessage]:
     """Any reply of :mod:`digestbot.bot.commands.replies` as one or more messages, in posting order."""
     match reply:
+        case DigestReply(digest=digest, chart_png=chart_png, detail="brief", trends=trends):
+            return render_brief(digest, chart_png, trends=trends, limits=limits)
         case DigestReply(digest=digest, chart_png=chart_png):
             return render_digest(digest, chart_png, limits=limits)
         case PaperReply():

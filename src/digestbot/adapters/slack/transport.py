@@ -25,7 +25,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from digestbot.adapters.slack.blocks import context
+from digestbot.adapters.slack.brief import PENDING_FILE
 from digestbot.adapters.slack.limits import LIMITS, POST_BURST, POSTS_PER_SECOND, SlackLimits
+from digestbot.adapters.slack.mrkdwn import escape
 from digestbot.bot.ports import OutgoingMessage, TransportError
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ CHART_TITLE = "Papers per category"
 CHART_UNAVAILABLE = (
     "The chart is unavailable: Slack refused the upload ({reason}). The counts are in the message above."
 )
+CHART_ALT = "Bar chart of the number of new papers per category"
 RATE_LIMIT_RETRIES = 3
 
 
@@ -128,13 +132,38 @@ class SlackTransport:
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
     ) -> str:
-        """Post once; the chart (if any) goes into the message's thread afterwards, and a failed
-        upload is reported there in words — the text is never held back by the picture."""
+        """Post once. A chart shown inside the message (the brief parent) is uploaded first and
+        named by its file id; any other file goes into the message's thread afterwards. A failed
+        upload is reported in words — the text is never held back by the picture."""
         metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": idempotency_key}}
+        if message.attachment is not None and _pending_image(message.payload):
+            message = await self._with_uploaded_image(channel_id, message)
         ts = await self._post(channel_id, message, thread_id=thread_id, metadata=metadata)
         if message.attachment is not None:
             await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
         return ts
+
+    async def _with_uploaded_image(self, channel_id: str, message: OutgoingMessage) -> OutgoingMessage:
+        """The message with its image block naming the uploaded file (shared to no channel: the
+        block shows it), or with a note in its place when Slack refused the upload."""
+        assert message.attachment is not None
+        filename, content = message.attachment
+        try:
+            response = await self.client.files_upload_v2(
+                filename=filename, content=content, title=CHART_TITLE, alt_txt=CHART_ALT
+            )
+            file_id = str(response["files"][0]["id"])
+            replacement: dict[str, Any] | None = None
+        except NETWORK_ERRORS as error:
+            reason = _error_code(error)
+            log.warning("Chart upload for Slack channel %s failed (%s); posting the note instead.", channel_id, reason)
+            file_id, replacement = "", context(escape(CHART_UNAVAILABLE.format(reason=reason)))
+        blocks = []
+        for block in message.payload["blocks"]:
+            if block.get("type") == "image" and block.get("slack_file", {}).get("id") == PENDING_FILE:
+                block = replacement or {**block, "slack_file": {"id": file_id}}
+            blocks.append(block)
+        return OutgoingMessage(message.text, {**message.payload, "blocks": blocks}, None)
 
     async def ensure_attachment(
         self, channel_id: str, message: OutgoingMessage, *, message_id: str, thread_id: str | None
@@ -142,7 +171,7 @@ class SlackTransport:
         """Upload the chart of a message that delivery found already posted after a crash: the
         upload follows the post, so a crash between them left the message without it. (A crash
         during the upload itself may show the chart twice, which beats never.)"""
-        if message.attachment is not None:
+        if message.attachment is not None and not _pending_image(message.payload):
             await self._attach(channel_id, message.attachment, thread_ts=thread_id or message_id)
 
     async def close(self) -> None:
@@ -202,8 +231,8 @@ class SlackTransport:
                 thread_ts=thread_ts,
                 filename=filename,
                 content=content,
-                title=CHART_TITLE,
-                alt_txt="Bar chart of the number of new papers per category",
+                title=CHART_TITLE if filename.endswith(".png") else filename,
+                **({"alt_txt": CHART_ALT} if filename.endswith(".png") else {}),
             )
         except NETWORK_ERRORS as error:
             reason = _error_code(error)
@@ -249,6 +278,13 @@ class SlackTransport:
             if _key_of(message) == key:
                 return str(message["ts"])
         return None
+
+
+def _pending_image(payload: dict[str, Any]) -> bool:
+    return any(
+        block.get("type") == "image" and block.get("slack_file", {}).get("id") == PENDING_FILE
+        for block in payload.get("blocks") or []
+    )
 
 
 def _key_of(message: dict[str, Any]) -> str | None:

@@ -6,6 +6,7 @@ Adapters call :meth:`CommandHandler.handle` after they have acknowledged the pla
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ from digestbot.bot.commands.grammar import (
 from digestbot.bot.commands.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
+from digestbot.summarizer.models import Digest
+from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.sources.base import SourceError
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -120,6 +124,19 @@ class CommandHandler:
         except (CommandError, InvalidArxivId, SourceError) as error:
             return TextReply(str(error), ephemeral=True)
 
+    async def _digest_reply(self, digest: Digest, conversation: Conversation) -> DigestReply:
+        """The channel's own post when it is subscribed (detail, interests), else the brief one."""
+        preferences = None
+        if self.subscriptions is not None:
+            preferences = await asyncio.to_thread(self.subscriptions.post_preferences, conversation)
+        detail, interests = preferences or ("brief", ())
+        if interests:
+            ranks = await run_cpu_bound(ranked_for, digest, interests)
+            digest = digest.model_copy(update={"ranks": ranks})
+        trends = tuple(await asyncio.to_thread(self.digests.trends, digest))
+        chart = await self.digests.chart_png(digest)
+        return DigestReply(digest=digest, chart_png=chart, detail=detail, trends=trends)
+
     async def _dispatch(self, command: Command, conversation: Conversation) -> Reply:
         match command:
             case HelpCommand():
@@ -133,7 +150,7 @@ class CommandHandler:
                         name = self.digests.taxonomy.get(slug).name
                         return TextReply(f"No {name} papers were announced on {digest.date.isoformat()}.")
                     digest = digest.only([slug])
-                return DigestReply(digest=digest, chart_png=await self.digests.chart_png(digest))
+                return await self._digest_reply(digest, conversation)
             case PaperCommand(query=query):
                 return await self._paper(query)
             case AskCommand(arxiv_ref=ref, question=question) if self.questions:

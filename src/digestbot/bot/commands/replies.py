@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from digestbot.summarizer.models import Category, Digest, Paper, PaperSummary
+from digestbot.summarizer.trends import CategoryTrend
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,14 @@ class TextReply:
 
 @dataclass(frozen=True)
 class DigestReply:
+    """A digest to post: ``brief`` (top picks, compact lists; ``bot/brief.py``) or ``full``;
+    ``trends`` are the categories whose share moved (the brief parent names the biggest)."""
+
     digest: Digest
     chart_png: bytes
     ephemeral: bool = False
+    detail: str = "brief"
+    trends: tuple[CategoryTrend, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -259,9 +259,11 @@ class DeliveryService:
         categories: tuple[str, ...] = (),
         note: str | None = None,
         interests: tuple[str, ...] = (),
+        detail: str = "brief",
     ) -> DeliveryResult:
-        """Post ``day``'s digest (``None``: the source's latest) unless it already was; the
-        channel's ``interests`` re-rank its papers (one digest serves every channel).
+        """Post ``day``'s digest (``None``: the source's latest) unless it already was, as a
+        ``brief`` or ``full`` post (``detail``); the channel's ``interests`` re-rank its papers
+        (one digest serves every channel).
 
         Source errors (no announcement, arXiv down) propagate before any intent is recorded.
         """
@@ -301,13 +303,15 @@ class DeliveryService:
         if interests:
             ranks = await run_cpu_bound(ranked_for, digest, interests)
             digest = digest.model_copy(update={"ranks": ranks})
-        return await self._send_all(claimed, digest, outlet)
+        return await self._send_all(claimed, digest, outlet, detail=detail)
 
-    async def _send_all(self, delivery: Delivery, digest: Digest, outlet: Outlet) -> DeliveryResult:
+    async def _send_all(self, delivery: Delivery, digest: Digest, outlet: Outlet, *, detail: str) -> DeliveryResult:
         holder = self.holder.encode()
         view = self._view(delivery, digest)
         transport = outlet.transport
-        messages = list(outlet.render_digest(view, await self.digests.chart_png(view)))
+        chart = await self.digests.chart_png(view)
+        trends = await asyncio.to_thread(self.digests.trends, view)
+        messages = list(outlet.render_digest(view, chart, detail=detail, trends=trends))
         await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
         parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
         parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None

@@ -288,6 +288,7 @@ class DigestScheduler:
                 categories=subscription.categories,
                 note=note,
                 interests=subscription.interests,
+                detail=subscription.detail,
             )
         except NoAnnouncement as error:
             log.info("%s: nothing to post for the run of %s: %s", key, scheduled.isoformat(), error)

@@ -300,6 +300,10 @@ class SubscriptionService:
             )
         return TextReply(f"This channel gets the digest at {self.summary(subscription)}", ephemeral=True)
 
+    def post_preferences(self, conversation: Conversation) -> tuple[str, tuple[str, ...]] | None:
+        subscription = self.store.get(conversation.platform, conversation.channel_id)
+        return (subscription.detail, subscription.interests) if subscription else None
+
     def summary(self, subscription: Subscription) -> str:
         """The schedule, and the next post in local time and UTC (or why it is paused)."""
         text = f"{subscription.describe()}."

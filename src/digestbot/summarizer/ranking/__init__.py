@@ -29,6 +29,8 @@ NOTABILITY_PER_POINT = 0.5
 NOTABILITY_MIDDLE = 5
 INTEREST = 4.0
 MORE_INTERESTS = 0.5
+INTEREST_REASON = "matches interest: "
+"""How a rank's reasons name a matched interest (the post marks those papers)."""
 
 
 def _offline(paper: Paper, novelty: NoveltyIndex | None) -> tuple[float, list[str]]:
@@ -72,6 +74,11 @@ def rank_papers(
     return sorted(ranks, key=lambda rank: -rank.score)
 
 
+def matched_interests(rank: PaperRank) -> list[str]:
+    """The channel interests a rank of :func:`ranked_for` matched, in the order given."""
+    return [reason.removeprefix(INTEREST_REASON) for reason in rank.reasons if reason.startswith(INTEREST_REASON)]
+
+
 def ranked_for(digest: Digest, interests: Sequence[str] = ()) -> list[PaperRank]:
     """The digest's ranks for one channel: papers matching its interests raised and marked.
 
@@ -93,7 +100,7 @@ def ranked_for(digest: Digest, interests: Sequence[str] = ()) -> list[PaperRank]
             rank = PaperRank(
                 arxiv_id=rank.arxiv_id,
                 score=round(rank.score + boost, 2),
-                reasons=[*(f"matches interest: {phrase}" for phrase in matched), *rank.reasons],
+                reasons=[*(INTEREST_REASON + phrase for phrase in matched), *rank.reasons],
             )
         reranked.append((len(matched), rank))
     # On a tie, the paper the channel asked for comes first.

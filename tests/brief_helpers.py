@@ -1,0 +1,51 @@
+"""The two real days the brief post is measured on, and what a reader sees of a Slack message
+(shared by the brief-post tests and ``benchmarks/brief_post.py``)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from digestbot.summarizer.models import Digest
+from digestbot.summarizer.sources.jsonl import JsonlSource
+from tests.helpers import _build, offline_digest
+
+BIG_DAY = Path(__file__).parent / "fixtures" / "2026-06-30.jsonl"
+_SLACK_LINK = re.compile(r"<[^|>]+\|([^>]*)>")
+ARXIV_ID = re.compile(r"arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})")
+
+
+@cache
+def _big_day(language: str) -> Digest:
+    return _build(JsonlSource(BIG_DAY).listing(), language)
+
+
+def big_day(language: str = "en") -> Digest:
+    """The 532-paper announcement of 2026-06-30 through the offline pipeline (a fresh copy)."""
+    return _big_day(language).model_copy(deep=True)
+
+
+def sample_day(language: str = "en") -> Digest:
+    return offline_digest(language=language)
+
+
+def slack_visible(blocks: list[dict[str, Any]]) -> str:
+    """The text a reader sees in Slack blocks: every text object, links shown as their labels."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                texts.append(str(node["text"]))
+            else:
+                for key, value in node.items():
+                    if key != "slack_file":
+                        walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return _SLACK_LINK.sub(r"\1", "\n".join(texts)).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
