@@ -165,3 +165,20 @@ async def test_naming_a_paper_is_not_answering_about_it() -> None:
 
 async def test_offline_there_are_no_search_terms_to_translate_with() -> None:
     assert await ExtractiveAnswerer().search_terms("실패에서 어떻게 복구하나요?") is None
+
+
+async def test_quotes_read_as_text_not_tex() -> None:
+    """Abstracts keep their TeX (matching works on the raw text); what the reader sees is rendered."""
+    opid = Passage(
+        arxiv_id="2606.26790",
+        title="On-Policy Skill Distillation",
+        text=(
+            "We propose \\textbf{OPID} (\\textbf{O}n-\\textbf{P}olicy Sk\\textbf{i}ll \\textbf{D}istillation), "
+            "a framework that extracts skill supervision directly from completed on-policy trajectories."
+        ),
+    )
+
+    answer = await _ask("What does OPID extract skill supervision from?", [opid, QUANT])
+
+    assert answer.supported and "We propose OPID (On-Policy Skill Distillation), a framework" in answer.text
+    assert "\\textbf" not in answer.text

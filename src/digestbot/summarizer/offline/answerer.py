@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from digestbot.summarizer.latex import clean_latex
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
 from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
 from digestbot.summarizer.offline.summarizer import contribution_sentence
@@ -108,7 +109,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return Answer(text=_phrase(language, "unsupported"), cited_ids=[], supported=False, backend=self.backend)
         lines = [_phrase(language, "intro")]
-        lines += [f"• “{shorten_quote(text)}” [{passage.arxiv_id}]" for passage, text in chosen]
+        lines += [f"• “{shorten_quote(clean_latex(text))}” [{passage.arxiv_id}]" for passage, text in chosen]
         return Answer(
             text="\n".join(lines),
             cited_ids=_unique(passage.arxiv_id for passage, _ in chosen),
