@@ -130,7 +130,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
 
 def _overview_lines(digest: Digest, labels: Labels) -> list[str]:
     lines = [f"**{escape(s.category.name)}** — {len(s.papers)}" for s in digest.sections]
-    lines += [f"*{escape(note)}*" for note in digest.notes]
+    lines += [f"*{escape(note)}*" for note in labels.notes(digest.notes)]
     return lines or [f"0 {labels.papers}"]
 
 

@@ -91,7 +91,7 @@ def _parent_blocks(digest: Digest, labels: Labels, limits: SlackLimits) -> list[
         *heading(labels.title, limits=limits),
         section(summary),
         *part(None, counts, limits=limits),
-        *_notes(digest.notes, limits),
+        *_notes(labels.notes(digest.notes), limits),
         context(escape(THREAD_HINT)),
     ]
 
