@@ -16,6 +16,7 @@ from digestbot.bot.ports import OutgoingMessage, TransportError
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
 from digestbot.bot.storage.threads import SqlThreadLinks
+from digestbot.summarizer.models import Note
 from tests.delivery_helpers import SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
 
@@ -140,3 +141,15 @@ def test_a_holder_is_known_dead_only_inside_our_own_pid_scope() -> None:
     assert not me.knows_dead(Holder(scope=me.scope, pid=1, token="x").encode())
     assert not me.knows_dead(Holder(scope="another-host", pid=child.pid, token="x").encode())
     assert not me.knows_dead("garbage")
+
+
+def test_the_ledger_keeps_a_typed_note_and_reads_a_plain_one_as_written(tmp_path: Path) -> None:
+    """A typed note is worded at render time, so a resumed post says it in the channel's
+    language; rows written before notes were typed hold plain text, which still renders."""
+    ledger = SqlDeliveries(open_database(f"sqlite:///{tmp_path / 'bot.db'}"))
+    late = Note(key="delivery.late", values={"due": "09:00", "zone": "UTC", "sent": "11:30"})
+    typed = ledger.ensure("fake", "c1", SAMPLE_DAY, language="ko", categories=(), note=late)
+    plain = ledger.ensure("fake", "c2", SAMPLE_DAY, language="en", categories=(), note="Posted late (old row).")
+
+    assert ledger.find("fake", "c1", SAMPLE_DAY) == typed and typed.note == late
+    assert ledger.find("fake", "c2", SAMPLE_DAY) == plain and plain.note == "Posted late (old row)."

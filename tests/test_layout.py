@@ -12,6 +12,7 @@ from digestbot.bot.layout.locale import labels_for
 from digestbot.bot.layout.markdown import render_paper
 from digestbot.bot.layout.parts import AUTHORS_SHOWN, Bullets, Facts, Note, Prose, Words, paper_card, summary_parts
 from digestbot.summarizer.models import Backend, CategorySummary, KeyFact, PaperSummary
+from digestbot.summarizer.models import Note as TypedNote
 from tests.helpers import make_paper
 
 AUTHORS = [f"Author {number}" for number in range(1, 9)]
@@ -68,3 +69,19 @@ def test_summary_parts_come_in_reading_order_and_link_papers_by_their_own_url() 
     facts = parts[2]
     assert isinstance(facts, Facts)
     assert [ref.url for ref, _ in facts.facts] == [paper.abs_url, None]
+
+
+def test_typed_notes_are_worded_in_the_readers_language_and_old_plain_notes_still_render() -> None:
+    late = TypedNote(key="delivery.late", values={"due": "09:00", "zone": "Asia/Seoul", "sent": "11:30"})
+    summary = CategorySummary(
+        main_themes=["t"], keywords=["k"], key_facts=[], impact=[], outlook="o", backend=Backend.OFFLINE
+    )
+    stored = summary.model_copy(update={"notes": ["A note stored as text.", late]}).model_dump_json()
+    loaded = CategorySummary.model_validate_json(stored)
+
+    assert loaded.notes == ["A note stored as text.", late]
+    assert labels_for("en").notes(loaded.notes) == [
+        "A note stored as text.",
+        "Posted late: this digest was due at 09:00 Asia/Seoul and went out at 11:30.",
+    ]
+    assert labels_for("ko").notes([late])[0].startswith("늦게 게시됨")

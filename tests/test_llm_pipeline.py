@@ -21,7 +21,7 @@ from digestbot.summarizer.llm.grounding import allowed_numbers, ungrounded
 from digestbot.summarizer.llm.notes import categorized_offline_note
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.llm.summarizer import LlmSummarizer
-from digestbot.summarizer.models import Backend, Digest, Paper
+from digestbot.summarizer.models import Backend, Digest, Paper, note_text
 from digestbot.summarizer.pipeline import build_digest
 from digestbot.summarizer.sources.base import Listing
 from digestbot.summarizer.sources.jsonl import read_papers
@@ -205,7 +205,7 @@ async def test_a_long_category_is_map_reduced_not_truncated(
     assert sorted(papers_sent(server, "ChunkNotes")) == sorted(p.arxiv_id for p in papers)
     assert all(f.arxiv_id in {p.arxiv_id for p in papers} for f in summary.key_facts)
     assert summary.backend is Backend.LLM
-    assert any("Sources" in note for note in summary.notes)
+    assert any("Sources" in note_text(note, "en") for note in summary.notes)
 
 
 def _inventing_brain(request: ChatRequest) -> dict[str, Any] | str:
@@ -229,7 +229,7 @@ async def test_grounding_rewrites_or_drops_sentences_with_invented_numbers(
     assert "987654" in rewrite.body["messages"][1]["content"]
     text = " ".join([*summary.main_themes, *(f.fact for f in summary.key_facts)])
     assert "987654" not in text and "31337" not in text
-    assert any(note.startswith("Grounding check: 2 sentence(s) rewritten") for note in summary.notes)
+    assert any(note_text(note, "en").startswith("Grounding check: 2 sentence(s) rewritten") for note in summary.notes)
 
 
 async def test_a_sentence_whose_rewrite_still_invents_is_dropped(day_papers: list[Paper], taxonomy: Taxonomy) -> None:
@@ -245,7 +245,7 @@ async def test_a_sentence_whose_rewrite_still_invents_is_dropped(day_papers: lis
         )
     assert "987654" not in " ".join(summary.main_themes)
     assert summary.key_facts[0].fact == (default_brain_fact(papers[0]))
-    assert any("2 removed" in note for note in summary.notes)
+    assert any("2 removed" in note_text(note, "en") for note in summary.notes)
 
 
 def test_numbers_compare_by_value_as_written() -> None:
@@ -276,7 +276,7 @@ async def test_a_failing_category_gets_the_extractive_summary_with_a_note(
         )
         paper = await summarizer.summarize_paper(day_papers[0], language="en")
     assert summary.backend is Backend.OFFLINE
-    assert summary.notes[0].startswith("The language model could not summarize this section")
+    assert note_text(summary.notes[0], "en").startswith("The language model could not summarize this section")
     assert paper.backend is Backend.OFFLINE
 
 
@@ -318,7 +318,7 @@ async def test_the_budget_stops_spending_and_the_digest_says_so(
     assert all(s.summary.backend is Backend.OFFLINE for s in digest.sections)
     markdown = render_digest(digest)
     assert "The daily language-model budget is spent, so this section was summarized offline." in markdown
-    assert categorized_offline_note(digest.assignments, "en") == [
+    assert [note_text(note, "en") for note in categorized_offline_note(digest.assignments)] == [
         "75 paper(s) were categorized offline because the language model failed or the daily budget was spent."
     ]
 

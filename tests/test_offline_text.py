@@ -16,7 +16,7 @@ from digestbot.adapters.slack.render import render_digest as render_slack
 from digestbot.bot.commands.replies import DigestReply
 from digestbot.bot.layout.markdown import render_digest as render_markdown
 from digestbot.summarizer.latex import clean_latex
-from digestbot.summarizer.models import Digest, Paper
+from digestbot.summarizer.models import Digest, Paper, note_text
 from digestbot.summarizer.offline.keyphrases import _lexicon
 from digestbot.summarizer.offline.roles import Role, abstract_sentences, repair_start, strip_label
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer, abstract_text, key_sentence
@@ -263,6 +263,6 @@ def test_a_model_written_tldr_wins_and_every_other_paper_gets_a_quoted_one() -> 
 def test_korean_framing_says_the_quotes_are_english_abstracts() -> None:
     digest = offline_digest(language="ko")
     for section in digest.sections:
-        assert any("영어 원문" in note for note in section.summary.notes)
+        assert any("영어 원문" in note_text(note, "ko") for note in section.summary.notes)
         assert section.summary.outlook.startswith("오늘 ")
         assert "papers" not in section.summary.outlook and "e.g." not in " ".join(section.summary.main_themes)

@@ -35,7 +35,7 @@ from pydantic_settings import SettingsConfigDict
 from digestbot.bot.config import ConfigError, PlatformSettings
 from digestbot.bot.layout.markdown import render_section
 from digestbot.bot.ports import BotServices, ChatPlatform, OutgoingMessage, Outlet, TransportError
-from digestbot.summarizer.models import Digest
+from digestbot.summarizer.models import Digest, note_text
 
 NAME = "fake"
 
@@ -114,7 +114,7 @@ def render_digest(
     the chart attached) and one thread reply per category, deterministically, whatever the detail
     (the real platforms' brief layouts are tested against their own fakes)."""
     counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
-    notes = "".join(f"\n{note}" for note in digest.notes)
+    notes = "".join(f"\n{note_text(note, digest.language)}" for note in digest.notes)
     picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])
     parent = OutgoingMessage(
         text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,6 +163,14 @@ class PlatformSettings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for log redaction."""
         return [value.get_secret_value() for _, value in self if isinstance(value, SecretStr)]
+
+
+def ready_secret(value: SecretStr | None, *, problems: Sequence[str], variable: str) -> str:
+    """A platform credential's value, read only once nothing stops the platform; otherwise the
+    problems (or that ``variable`` is not set) as the error, which never quotes the value."""
+    if problems or value is None:
+        raise ConfigError(" ".join(problems) or f"{variable} is not set.")
+    return value.get_secret_value()
 
 
 def _config_error(error: ValidationError, prefix: str = "") -> ConfigError:

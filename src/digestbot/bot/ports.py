@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from digestbot.bot.commands.replies import Reply
 from digestbot.bot.config import PlatformSettings
-from digestbot.summarizer.models import Digest
+from digestbot.summarizer.models import Digest, Note
 from digestbot.summarizer.trends import CategoryTrend
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class DeliveryLedger(Protocol):
         *,
         language: str,
         categories: tuple[str, ...],
-        note: str | None,
+        note: Note | str | None,
     ) -> Delivery:
         """The delivery's row, created on first use with what it will render."""
         ...

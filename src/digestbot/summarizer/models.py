@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
 
 from digestbot.summarizer.ids import ARXIV_ID, abs_url, pdf_url
 from digestbot.summarizer.latex import clean_latex
+from digestbot.summarizer.phrases import phrase
 
 
 class Backend(StrEnum):
@@ -102,6 +103,39 @@ class KeyFact(BaseModel):
     fact: str
 
 
+class Note(BaseModel):
+    """A remark about how something was made (a fallback, a grounding correction, a late post):
+    a phrase-catalog key (``"llm.budget"``, ``"delivery.late"``: ``summarizer/phrases.py``) and
+    its values, put into words only when rendered, in the reader's language. A note stored as a
+    plain string (before notes were typed, or a source's own remark) is shown as written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    values: dict[str, str | int] = Field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        return phrase(self.key, language, **self.values)
+
+
+def note_text(note: Note | str, language: str) -> str:
+    """A note in words, in ``language`` (a plain-string note as it was stored)."""
+    return note if isinstance(note, str) else note.text(language)
+
+
+def dump_note(note: Note | str) -> str:
+    """A note as one text value (a ledger column): typed notes as JSON, plain ones as they are."""
+    return note if isinstance(note, str) else note.model_dump_json()
+
+
+def load_note(stored: str) -> Note | str:
+    """The inverse of :func:`dump_note`; text that is not a typed note's JSON is a plain note."""
+    try:
+        return Note.model_validate_json(stored)
+    except ValidationError:
+        return stored
+
+
 class CategorySummary(BaseModel):
     """The seed's five-part summary of one category, each part its own field."""
 
@@ -111,7 +145,7 @@ class CategorySummary(BaseModel):
     impact: list[str]
     outlook: str
     backend: Backend
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Note | str] = Field(default_factory=list)
 
 
 class PaperSummary(BaseModel):
@@ -175,7 +209,7 @@ class Digest(BaseModel):
     sections: list[CategorySection]
     backend: Backend
     source: str
-    notes: list[str] = Field(default_factory=list)
+    notes: list[Note | str] = Field(default_factory=list)
     assignments: list[CategoryAssignment] = Field(default_factory=list)
     # One sentence per paper (arXiv id -> TL;DR), written by whichever back end built the digest.
     tldrs: dict[str, str] = Field(default_factory=dict)

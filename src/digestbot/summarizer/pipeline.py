@@ -77,7 +77,7 @@ async def build_digest(
         sections=list(sections),
         backend=Backend.LLM if written_by_model else Backend.OFFLINE,
         source=listing.source,
-        notes=[*listing.notes, *categorized_offline_note(assignments, language)],
+        notes=[*listing.notes, *categorized_offline_note(assignments)],
         assignments=list(assignments),
         tldrs=every_tldr(sections, assignments),
         ranks=ranks,

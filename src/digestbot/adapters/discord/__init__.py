@@ -11,17 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from digestbot.adapters.discord.settings import DiscordSettings
-from digestbot.bot.config import ConfigError
-from digestbot.bot.ports import ChatPlatform
+from digestbot.adapters.platform import declare_platform
+from digestbot.bot.config import ready_secret
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from digestbot.adapters.discord.client import DiscordAdapter
     from digestbot.adapters.discord.transport import DiscordTransport
-    from digestbot.bot.ports import BotServices, OutgoingMessage
-    from digestbot.summarizer.models import Digest
-    from digestbot.summarizer.trends import CategoryTrend
+    from digestbot.bot.ports import BotServices
 
 __all__ = ["PLATFORM", "DiscordSettings", "bot_token", "create_adapter", "create_transport"]
 
@@ -52,26 +48,9 @@ def create_adapter(settings: DiscordSettings, services: BotServices) -> DiscordA
 
 def bot_token(settings: DiscordSettings) -> str:
     """The token, read here and only here (it never reaches a log or an error message)."""
-    problems = settings.problems()
-    if problems or settings.token is None:
-        raise ConfigError(" ".join(problems))
-    return settings.token.get_secret_value()
+    return ready_secret(settings.token, problems=settings.problems(), variable="DISCORD_TOKEN")
 
 
-def render_digest(
-    digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[CategoryTrend] = ()
-) -> list[OutgoingMessage]:
-    """Discord's layout of a digest (embeds), brief or full, imported when a digest is first posted."""
-    from digestbot.adapters.discord.brief import render_brief
-    from digestbot.adapters.discord.render import render_digest as render
-
-    return render_brief(digest, chart_png, trends=tuple(trends)) if detail == "brief" else render(digest, chart_png)
-
-
-PLATFORM = ChatPlatform(
-    name="discord",
-    settings=DiscordSettings,
-    create_adapter=create_adapter,
-    create_transport=create_transport,
-    render_digest=render_digest,
+PLATFORM = declare_platform(
+    __name__, settings=DiscordSettings, create_adapter=create_adapter, create_transport=create_transport
 )

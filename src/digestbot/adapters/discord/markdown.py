@@ -17,6 +17,8 @@ import discord
 # A zero-width space between "]" and "(" means Discord no longer sees a masked link; the visible
 # text does not change (the same trick discord.utils.escape_mentions uses for "@\u200beveryone").
 _ZERO_WIDTH_SPACE = "\u200b"
+# Discord's mention markup: users <@123> (<@!123> in older clients), roles <@&123>, channels <#123>.
+_MENTION_MARKUP = re.compile(r"<(?:@[!&]?|#)([^<>|\s]+)>")
 # Inline code as Discord reads it: a backtick, at least one other character on the line, a backtick.
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
@@ -34,6 +36,13 @@ def escape_text(text: str) -> str:
     pieces = _CODE_SPAN.split(text)
     kept = "".join(piece if number % 2 else _inert(piece) for number, piece in enumerate(pieces))
     return discord.utils.escape_mentions(kept)
+
+
+def readable_mentions(text: str) -> str:
+    """Untrusted text (an answer, a search snippet) with Discord's mention markup shown as the id
+    it names, ``@\u200b123``, before it is escaped: it reads as a mention was meant and cannot
+    become one (``allowed_mentions=none`` stops the ping in any case)."""
+    return _MENTION_MARKUP.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(1)}", text)
 
 
 def escape_lines(text: str) -> list[str]:

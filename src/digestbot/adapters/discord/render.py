@@ -22,7 +22,7 @@ from digestbot.adapters.discord.embeds import messages as _messages
 from digestbot.adapters.discord.embeds import thread_name as _thread_name
 from digestbot.adapters.discord.embeds import with_thread_name as _with_thread_name
 from digestbot.adapters.discord.limits import LIMITS
-from digestbot.adapters.discord.markdown import escape, escape_lines, escape_text, link
+from digestbot.adapters.discord.markdown import escape, escape_lines, escape_text, link, readable_mentions
 from digestbot.adapters.split import split_text
 from digestbot.bot.commands.replies import (
     AnswerReply,
@@ -114,11 +114,12 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
                 return [_content_message(f"Nothing found for '{escape(query)}'.")]
             lines = [
                 f"- {link(h.paper.arxiv_id, h.paper.abs_url)} {escape(h.paper.title)} · {h.digest_date}"
-                + (f"\n  {escape(h.snippet)}" if h.snippet else "")
+                + (f"\n  {escape(readable_mentions(h.snippet))}" if h.snippet else "")
                 for h in hits
             ]
             return _messages(_embeds(lines, title=f"Search: {escape(query)}"), text=f"Search: {query}")
         case AnswerReply(text=text, citations=citations):
+            text = readable_mentions(text)
             lines = escape_lines(text)
             if citations:
                 lines += ["", "**Sources**"]
@@ -129,7 +130,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
 
 def _overview_lines(digest: Digest, labels: Labels) -> list[str]:
     lines = [f"**{escape(s.category.name)}** — {len(s.papers)}" for s in digest.sections]
-    lines += [f"*{escape(note)}*" for note in digest.notes]
+    lines += [f"*{escape(note)}*" for note in labels.notes(digest.notes)]
     return lines or [f"0 {labels.papers}"]
 
 

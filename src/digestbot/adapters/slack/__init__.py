@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from digestbot.adapters.platform import declare_platform
 from digestbot.adapters.slack.settings import SlackSettings
-from digestbot.bot.config import ConfigError
-from digestbot.bot.ports import ChatPlatform
+from digestbot.bot.config import ConfigError, ready_secret
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from digestbot.adapters.slack.runner import SlackAdapter
     from digestbot.adapters.slack.transport import SlackTransport
-    from digestbot.bot.ports import BotServices, OutgoingMessage
-    from digestbot.summarizer.models import Digest
-    from digestbot.summarizer.trends import CategoryTrend
+    from digestbot.bot.ports import BotServices
 
 __all__ = ["PLATFORM", "SlackSettings", "create_adapter", "create_transport"]
 
@@ -48,26 +44,11 @@ def create_adapter(settings: SlackSettings, services: BotServices) -> SlackAdapt
 
 
 def _bot_token(settings: SlackSettings) -> str:
+    """The bot token alone is enough for the Web API transport (``digestbot post``)."""
     problem = settings.bot_token_problem()
-    if problem or settings.bot_token is None:
-        raise ConfigError(problem or "SLACK_BOT_TOKEN is not set.")
-    return settings.bot_token.get_secret_value()
+    return ready_secret(settings.bot_token, problems=[problem] if problem else [], variable="SLACK_BOT_TOKEN")
 
 
-def render_digest(
-    digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[CategoryTrend] = ()
-) -> list[OutgoingMessage]:
-    """Slack's layout of a digest (Block Kit), brief or full, imported when a digest is first posted."""
-    from digestbot.adapters.slack.brief import render_brief
-    from digestbot.adapters.slack.render import render_digest as render
-
-    return render_brief(digest, chart_png, trends=tuple(trends)) if detail == "brief" else render(digest, chart_png)
-
-
-PLATFORM = ChatPlatform(
-    name="slack",
-    settings=SlackSettings,
-    create_adapter=create_adapter,
-    create_transport=create_transport,
-    render_digest=render_digest,
+PLATFORM = declare_platform(
+    __name__, settings=SlackSettings, create_adapter=create_adapter, create_transport=create_transport
 )

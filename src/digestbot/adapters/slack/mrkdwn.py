@@ -15,6 +15,10 @@ from digestbot.adapters.split import split_text
 from digestbot.summarizer.ids import CITATION, abs_url
 
 _MENTION_WORDS = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+# Slack's mention markup: <!channel>, <!here>, <!subteam^S1|@team>, <@U123|name>, <#C123|name>.
+_MENTION_MARKUP = re.compile(r"<[!@#]([^<>|\s]+)(?:\|([^<>]*))?>")
+_AT_WORD = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
 _URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "&": "&amp;"})
 _WORD_JOINER = "\u2060"
 # A look-alike for "|" inside link labels: Slack has no escape for it, and a label is cut at it.
@@ -36,6 +40,14 @@ def inline(text: str) -> str:
     lists), entities escaped, and ``@here``-style words broken by a word joiner so no client
     turns them into a notification."""
     return escape(_MENTION_WORDS.sub("@" + _WORD_JOINER, " ".join(text.split())))
+
+
+def readable_mentions(text: str) -> str:
+    """Untrusted text (an answer, a search snippet) with Slack's mention markup shown as the
+    name it carries, ``@\u200bname``: a model or an abstract quoting ``<!channel>`` or
+    ``<@U123|ana>`` reads as what it says, yet cannot ping, even in a notification's plain text."""
+    text = _MENTION_MARKUP.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(2) or m.group(1)}", text)
+    return _AT_WORD.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(1)}", text)
 
 
 def with_citations(text: str) -> str:

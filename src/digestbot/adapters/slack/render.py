@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from digestbot.adapters.slack.blocks import Block, context, heading, label, paginate, part, section
 from digestbot.adapters.slack.brief import render_brief
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
-from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link
+from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link, readable_mentions
 from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
@@ -91,7 +91,7 @@ def _parent_blocks(digest: Digest, labels: Labels, limits: SlackLimits) -> list[
         *heading(labels.title, limits=limits),
         section(summary),
         *part(None, counts, limits=limits),
-        *_notes(digest.notes, limits),
+        *_notes(labels.notes(digest.notes), limits),
         context(escape(THREAD_HINT)),
     ]
 
@@ -164,7 +164,9 @@ def _render_search(reply: SearchReply, limits: SlackLimits) -> list[OutgoingMess
     lines = [
         line
         for hit in shown
-        for line in _paper_line(paper_ref(hit.paper), " · ", f"{hit.digest_date} — {hit.snippet}", limits)
+        for line in _paper_line(
+            paper_ref(hit.paper), " · ", f"{hit.digest_date} — {readable_mentions(hit.snippet)}", limits
+        )
     ]
     title = f"{len(reply.hits)} papers match “{reply.query}”"
     blocks = [section(inline(title)), *part(None, lines, limits=limits)]
@@ -174,7 +176,8 @@ def _render_search(reply: SearchReply, limits: SlackLimits) -> list[OutgoingMess
 
 
 def _render_answer(reply: AnswerReply, limits: SlackLimits) -> list[OutgoingMessage]:
-    lines = [piece for line in reply.text.splitlines() for piece in fit("", line, limit=limits.line_text, cite=True)]
+    text = readable_mentions(reply.text)
+    lines = [piece for line in text.splitlines() for piece in fit("", line, limit=limits.line_text, cite=True)]
     sources = [
         line
         for citation in reply.citations
@@ -183,7 +186,7 @@ def _render_answer(reply: AnswerReply, limits: SlackLimits) -> list[OutgoingMess
     blocks = [*part(None, [line for line in lines if line] or [" "], limits=limits)]
     if sources:
         blocks += part("Sources", sources, limits=limits)
-    return _messages(blocks, fallback=reply.text, title="Answer", limits=limits)
+    return _messages(blocks, fallback=text, title="Answer", limits=limits)
 
 
 def _messages(blocks: Sequence[Block], *, fallback: str, title: str, limits: SlackLimits) -> list[OutgoingMessage]:

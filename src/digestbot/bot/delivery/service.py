@@ -65,7 +65,7 @@ from digestbot.bot.scheduling.subscriptions import SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
 from digestbot.summarizer.cpu import run_cpu_bound
-from digestbot.summarizer.models import Digest
+from digestbot.summarizer.models import Digest, Note
 from digestbot.summarizer.ranking import ranked_for
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class DeliveryService:
         day: dt.date | None,
         language: str,
         categories: tuple[str, ...] = (),
-        note: str | None = None,
+        note: Note | str | None = None,
         interests: tuple[str, ...] = (),
         detail: str = "brief",
     ) -> DeliveryResult:

@@ -185,7 +185,7 @@ def _parent(digest: Digest, trends: Sequence[CategoryTrend], top: tuple[Pick, ..
         trend=trend_line(trends[0], language) if trends else None,
         top_heading=phrase("brief.top", language, count=len(top)),
         top=top,
-        notes=tuple(digest.notes),
+        notes=tuple(labels.notes(digest.notes)),
         hint=phrase("brief.hint", language),
     )
 

@@ -3,8 +3,10 @@ themselves are in the phrase catalog, ``summarizer/phrases.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from digestbot.summarizer.models import Note, note_text
 from digestbot.summarizer.phrases import table
 
 
@@ -26,9 +28,15 @@ class Labels:
     tldr: str
     key_points: str
     paper_keywords: str
+    # The catalog language these labels are in: the post's notes are put into words in it too.
+    language: str
+
+    def notes(self, notes: Sequence[Note | str]) -> list[str]:
+        """Typed notes in this language; plain-string ones (stored before) as written."""
+        return [note_text(note, self.language) for note in notes]
 
 
-_LABELS = {language: Labels(**values) for language, values in table("labels").items()}
+_LABELS = {language: Labels(**values, language=language) for language, values in table("labels").items()}
 
 SUPPORTED_LANGUAGES = tuple(_LABELS)
 

@@ -60,7 +60,7 @@ def render_digest(digest: Digest, *, chart_file: str | None = None) -> str:
         "",
         f"*{digest.date.isoformat()} · {count} {labels.paper if count == 1 else labels.papers} · {produced_by}*",
     ]
-    lines += [f"> {escape(note)}" for note in digest.notes]
+    lines += [f"> {escape(note)}" for note in labels.notes(digest.notes)]
     for section in digest.sections:
         lines += ["", *render_section(section, digest.language)]
     return "\n".join(lines) + "\n"

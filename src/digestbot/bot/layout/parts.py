@@ -95,7 +95,7 @@ def summary_parts(summary: CategorySummary, labels: Labels, papers: Sequence[Pap
     if summary.impact:
         parts.append(Bullets(labels.impact, tuple(summary.impact)))
     parts.append(Prose(labels.outlook, summary.outlook))
-    parts += [Note(note) for note in summary.notes]
+    parts += [Note(note) for note in labels.notes(summary.notes)]
     return parts
 
 

@@ -5,11 +5,12 @@ papers (an id, title words, "the mirror paper", "the healthcare papers"), the se
 the passages (abstracts, and full text fetched for the few papers that matter), and the answerer
 is called once with them — no multi-hop chains, so an answer costs at most one model call.
 Whatever comes back is checked: citations to papers outside the thread are removed and flagged,
-mentions are defused, and the turn is kept as bounded context for the thread's next question.
+and the turn is kept as bounded context for the thread's next question.
 
 Questions and papers are untrusted text: they reach the model only as delimited data (the
-answerer's job), and nothing in an answer can ping a channel (this module's job, before adapters
-escape again). Per-user and per-channel token buckets and a length cap keep cost bounded.
+answerer's job); replies carry them as written, and each adapter's renderer, which alone knows its
+platform's mention syntax, makes them unable to ping anyone. Per-user and per-channel token
+buckets and a length cap keep cost bounded.
 """
 
 from __future__ import annotations
@@ -48,11 +49,6 @@ _HISTORY_ANSWER_CHARS = 1_000
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+([.,;:])")
 _FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers was removed.)"
 
-# Slack's <!channel>/<!here>/<!everyone>/<!subteam^…>, Slack and Discord user/role/channel
-# mentions, and the plain-text @everyone/@here/@channel that Discord and Slack both honour.
-_ANGLE_MENTION = re.compile(r"<([!@#])([&!]?)([^<>|\s]+)(?:\|([^<>]*))?>")
-_AT_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
-_ZERO_WIDTH_SPACE = "\u200b"
 _LATIN = re.compile(r"[A-Za-z]")
 
 # Scripts tell a question's language well enough to answer in it; Latin script could be any of
@@ -69,12 +65,6 @@ _SCRIPTS: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
     (re.compile(r"[\u0e00-\u0e7f]"), "th", frozenset({"th"})),
 )
 _NON_LATIN = frozenset().union(*(languages for _, _, languages in _SCRIPTS))
-
-
-def neutralize_mentions(text: str) -> str:
-    """Text that can ping no one on any platform: mention syntax is kept readable but inert."""
-    text = _ANGLE_MENTION.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(4) or m.group(3)}", text)
-    return _AT_MENTION.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(1)}", text)
 
 
 def question_language(question: str, configured: str) -> str:
@@ -154,7 +144,7 @@ class QuestionService:
                 SearchHit(
                     paper=hit.paper,
                     digest_date=hit.digest_date.isoformat() if hit.digest_date else "",
-                    snippet=neutralize_mentions(hit.snippet),
+                    snippet=hit.snippet,
                 )
                 for hit in hits
             ],
@@ -255,7 +245,7 @@ class QuestionService:
         named = []
         for arxiv_id in arxiv_ids:
             paper = known.get(arxiv_id)
-            title = f" (“{neutralize_mentions(paper.title[:80])}”)" if paper else ""
+            title = f" (“{paper.title[:80]}”)" if paper else ""
             named.append(f"{arxiv_id}{title}")
         first = arxiv_ids[0]
         return (
@@ -291,8 +281,8 @@ def _with_abstracts(passages: list[Passage], papers: Sequence[Paper], *, limit: 
 
 
 def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: Scope) -> AnswerReply:
-    """The answer with mentions defused and citations limited to the scope's papers; a citation
-    of any other paper is removed and the removal said out loud."""
+    """The answer with citations limited to the scope's papers; a citation of any other paper is
+    removed and the removal said out loud."""
     foreign: list[str] = []
     cited: list[str] = []
 
@@ -303,7 +293,7 @@ def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: Scope) -> 
         cited.extend(inside)
         return " ".join(f"[{i}]" for i in inside)
 
-    body = _CITATION_GROUP.sub(keep_inside, neutralize_mentions(answer_text)).strip()
+    body = _CITATION_GROUP.sub(keep_inside, answer_text).strip()
     if foreign:  # the removed citation leaves "text ." behind
         body = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", body) + "\n" + _FOREIGN_CITATION_NOTE
     ordered = list(dict.fromkeys([*cited, *(i for i in cited_ids if i in scope.papers)]))

@@ -38,7 +38,7 @@ from digestbot.bot.delivery.service import DeliveryResult, DeliveryService, Outc
 from digestbot.bot.digests import DigestService
 from digestbot.bot.scheduling.subscriptions import Subscription, SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.summarizer.phrases import phrase
+from digestbot.summarizer.models import Note
 from digestbot.summarizer.sources.base import NoAnnouncement, SourceError
 from digestbot.summarizer.sources.calendar import ANNOUNCEMENT_TIME, EASTERN, latest_announcement
 
@@ -276,9 +276,9 @@ class DigestScheduler:
         now = self.clock()
         late = now - scheduled > GRACE
         note = None
-        if late:  # in the channel's language, like the digest it heads
+        if late:  # put into words at render time, in the language of the digest it heads
             due, sent = f"{scheduled:%H:%M}", f"{now.astimezone(subscription.zone):%H:%M}"
-            note = phrase("delivery.late", subscription.language, due=due, zone=subscription.timezone, sent=sent)
+            note = Note(key="delivery.late", values={"due": due, "zone": subscription.timezone, "sent": sent})
         try:
             result = await self.delivery.deliver(
                 subscription.platform,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import upsert
 from digestbot.bot.storage.tables import DeliveryPartRow, DeliveryRow
+from digestbot.summarizer.models import Note, dump_note, load_note
 
 PENDING, SENDING, DONE, FAILED = "pending", "sending", "done", "failed"
 SENT = "sent"
@@ -43,7 +44,7 @@ class Delivery:
     digest_date: dt.date
     language: str
     categories: tuple[str, ...]
-    note: str | None
+    note: Note | str | None
     status: str
     claimed_by: str | None
     lease_until: dt.datetime | None
@@ -65,7 +66,7 @@ def _to_delivery(row: DeliveryRow) -> Delivery:
         digest_date=row.digest_date,
         language=row.language,
         categories=tuple(slug for slug in row.categories.split(",") if slug),
-        note=row.note,
+        note=load_note(row.note) if row.note is not None else None,
         status=row.status,
         claimed_by=row.claimed_by,
         lease_until=row.lease_until,
@@ -97,7 +98,7 @@ class SqlDeliveries:
         *,
         language: str,
         categories: tuple[str, ...],
-        note: str | None,
+        note: Note | str | None,
     ) -> Delivery:
         """Record the intent (insert if absent). An existing row keeps its own language, filter
         and note, so a resumed delivery renders exactly the messages the first attempt did."""
@@ -107,7 +108,7 @@ class SqlDeliveries:
             "digest_date": day,
             "language": language,
             "categories": ",".join(categories),
-            "note": note,
+            "note": dump_note(note) if note is not None else None,
             "status": PENDING,
             "attempts": 0,
             "created_at": self._clock(),

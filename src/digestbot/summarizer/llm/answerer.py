@@ -15,10 +15,10 @@ from digestbot.summarizer.backends import Answerer
 from digestbot.summarizer.ids import CITATION
 from digestbot.summarizer.llm.gateway import LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, drop_ungrounded
-from digestbot.summarizer.llm.notes import note
 from digestbot.summarizer.llm.prompts import answer_prompt, search_terms_prompt
 from digestbot.summarizer.llm.schemas import GroundedAnswer, SearchTerms
 from digestbot.summarizer.models import Answer, Backend, Passage
+from digestbot.summarizer.phrases import phrase
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class LlmAnswerer:
         language: str,
     ) -> Answer:
         if not passages:
-            return Answer(text=note("no_passages", language), cited_ids=[], supported=False, backend=self.backend)
+            return Answer(text=phrase("llm.no_passages", language), cited_ids=[], supported=False, backend=self.backend)
         prompt = answer_prompt(question, passages, history=history, language=language)
         try:
             reply = await self.gateway.complete(prompt, GroundedAnswer, stage=STAGE)
@@ -49,7 +49,7 @@ class LlmAnswerer:
             log.warning("answerer: no answer from the model (%s)", error)
             if self.fallback is not None:
                 return await self.fallback.answer(question, passages, history=history, language=language)
-            text = note("answer_failed", language, reason=error)
+            text = phrase("llm.answer_failed", language, reason=error)
             return Answer(text=text, cited_ids=[], supported=False, backend=self.backend)
         return self._checked(reply, passages, question=question, language=language)
 
@@ -72,7 +72,7 @@ class LlmAnswerer:
         if dropped:
             log.info("answerer: dropped %d sentence(s) quoting numbers the passages do not contain", dropped)
         if not grounded:
-            return Answer(text=note("unsupported", language), cited_ids=[], supported=False, backend=self.backend)
+            return Answer(text=phrase("llm.unsupported", language), cited_ids=[], supported=False, backend=self.backend)
         mentioned = {match.group(1) for match in CITATION.finditer(grounded)} | set(reply.cited_ids)
         cited = [arxiv_id for arxiv_id in known if arxiv_id in mentioned]
         return Answer(text=grounded, cited_ids=cited, supported=reply.supported, backend=self.backend)

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from digestbot.summarizer.backends import Summarizer
 from digestbot.summarizer.llm.gateway import BudgetExceeded, LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import GroundingReport, Slot, ground
-from digestbot.summarizer.llm.notes import note
 from digestbot.summarizer.llm.prompts import (
     category_prompt,
     chunk_prompt,
@@ -35,7 +34,7 @@ from digestbot.summarizer.llm.schemas import (
     PaperDigest,
     SentenceRewrites,
 )
-from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
+from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Note, Paper, PaperSummary
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer
 
 log = logging.getLogger(__name__)
@@ -94,9 +93,9 @@ class LlmSummarizer:
             log.warning("summarizer: %s falls back to the extractive summary (%s)", category.slug, error)
             offline = await self.fallback.summarize_category(category, papers, language=language, day_papers=day_papers)
             reason = (
-                note("budget", language)
+                Note(key="llm.budget")
                 if isinstance(error, BudgetExceeded)
-                else note("failed", language, reason=error)
+                else Note(key="llm.failed", values={"reason": str(error)})
             )
             return offline.model_copy(update={"notes": [reason, *offline.notes]})
         return summary
@@ -157,7 +156,7 @@ class LlmSummarizer:
             impact=[t for t in impact if t],
             outlook=outlook,
             backend=Backend.LLM,
-            notes=_notes(report, shown=len(key_facts), total=len(papers), language=language),
+            notes=_notes(report, shown=len(key_facts), total=len(papers)),
         )
 
     async def _rewrite(self, sentences: list[str], sources: list[Paper]) -> list[str]:
@@ -206,10 +205,10 @@ def _known_facts(facts: Sequence[Fact], by_id: dict[str, Paper]) -> list[Fact]:
     return list(seen.values())
 
 
-def _notes(report: GroundingReport, *, shown: int, total: int, language: str) -> list[str]:
-    notes = []
+def _notes(report: GroundingReport, *, shown: int, total: int) -> list[Note | str]:
+    notes: list[Note | str] = []
     if shown < total:
-        notes.append(note("more", language, shown=shown, total=total))
+        notes.append(Note(key="llm.more", values={"shown": shown, "total": total}))
     if report.changed:
-        notes.append(note("grounding", language, rewritten=report.rewritten, dropped=report.dropped))
+        notes.append(Note(key="llm.grounding", values={"rewritten": report.rewritten, "dropped": report.dropped}))
     return notes

@@ -21,14 +21,6 @@ def theme_line(theme: str, count: int, examples: list[str], language: str) -> st
     return _phrases(language)["theme"].format(theme=theme, count=count, examples=quoted)
 
 
-def extractive_note(language: str) -> str:
-    return _phrases(language)["extractive"]
-
-
-def more_papers_note(shown: int, total: int, language: str) -> str:
-    return _phrases(language)["more"].format(shown=shown, total=total)
-
-
 def outlook(category: str, count: int, *, lead: tuple[str, int] | None, measured: int, language: str) -> str:
     """The closing line: a count, how many papers report numbers, and the largest thread only
     (themes and keywords are listed above it; repeating them would say nothing new)."""

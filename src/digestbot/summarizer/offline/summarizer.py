@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from digestbot.summarizer.cpu import run_cpu_bound
-from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Paper, PaperSummary
+from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Note, Paper, PaperSummary
 from digestbot.summarizer.offline import phrasing
 from digestbot.summarizer.offline.keyphrases import DayPhrases, paper_keywords, trivial_stems
 from digestbot.summarizer.offline.roles import Role, abstract_sentences
@@ -88,9 +88,9 @@ class ExtractiveSummarizer:
         small = len(papers) <= SMALL_CATEGORY
         shown = sorted(papers, key=_fact_strength, reverse=True)[:KEY_FACTS_PER_CATEGORY]
         key_facts = [KeyFact(arxiv_id=p.arxiv_id, title=p.title, fact=key_sentence(p)) for p in shown]
-        notes = [phrasing.extractive_note(language)]
+        notes: list[Note | str] = [Note(key="offline.extractive")]
         if len(papers) > len(shown):
-            notes.append(phrasing.more_papers_note(len(shown), len(papers), language))
+            notes.append(Note(key="offline.more", values={"shown": len(shown), "total": len(papers)}))
         return CategorySummary(
             main_themes=[f"{p.title}: {tldr(p)}" for p in papers] if small else chosen.lines,
             keywords=_small_category_keywords(papers) if small else chosen.keywords,
