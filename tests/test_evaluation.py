@@ -133,8 +133,13 @@ def test_an_acceptable_prediction_counts_as_right_under_its_own_class() -> None:
     assert result.confusion["y"]["y"] == 2 and result.confusion["x"]["z"] == 1
     assert result.per_class["y"].f1 == 1.0
     assert result.per_class["x"].recall == 0.0
+    # Main labels alone: x has no hit, y is found with one false positive (F1 2/3), z is never right.
+    assert result.macro_f1 == pytest.approx(1 / 3)
+    assert result.strict_macro_f1 == pytest.approx((2 / 3) / 3)
     report = format_report(result)
-    assert "(1 right by an acceptable alternative label; accuracy on main labels alone: 0.333)" in report
+    assert (
+        "(1 right by an acceptable alternative label; on main labels alone: accuracy 0.333, macro-F1 0.222)" in report
+    )
 
 
 def test_read_labels_names_file_and_line_of_broken_json(tmp_path: Path) -> None:

@@ -52,8 +52,9 @@ class Evaluation:
     never labelled (a pure false positive) still costs something. ``confusion[label][predicted]``
     counts papers, with every class present as a row and a column; a paper whose prediction was
     one of its acceptable alternatives counts under the prediction's row. ``accepted`` is how
-    many papers were right only thanks to such an alternative, and ``strict_accuracy`` is the
-    accuracy against the main labels alone.
+    many papers were right only thanks to such an alternative; ``strict_accuracy`` and
+    ``strict_macro_f1`` score the main labels alone, the figures two annotators' single labels
+    would give (a later day may be labelled without alternatives).
     """
 
     total: int
@@ -61,6 +62,7 @@ class Evaluation:
     strict_accuracy: float
     accepted: int
     macro_f1: float
+    strict_macro_f1: float
     classes: tuple[str, ...]
     per_class: dict[str, ClassScores]
     confusion: dict[str, dict[str, int]]
@@ -92,26 +94,41 @@ def evaluate(
         (predicted[paper_id] if predicted[paper_id] in accepted.get(paper_id, ()) else label, predicted[paper_id])
         for paper_id, label in labels.items()
     ]
-    present = {slug for pair in pairs for slug in pair}
-    unknown = sorted((present | set(labels.values())) - set(slugs))
-    if unknown:
-        raise ValueError(f"Unknown category slug(s) {unknown}; expected one of {list(slugs)}.")
-    classes = tuple(slug for slug in slugs if slug in present)
-    confusion = {truth: dict.fromkeys(classes, 0) for truth in classes}
-    for truth, guess in pairs:
-        confusion[truth][guess] += 1
-    per_class = {slug: _class_scores(slug, confusion) for slug in classes}
+    classes, per_class, confusion = _tabulate(pairs, slugs, labels=labels.values())
+    strict_pairs = [(label, predicted[paper_id]) for paper_id, label in labels.items()]
+    strict_per_class = _tabulate(strict_pairs, slugs, labels=labels.values())[1]
     correct = sum(confusion[slug][slug] for slug in classes)
     return Evaluation(
         total=len(pairs),
         accuracy=correct / len(pairs),
         strict_accuracy=strict / len(pairs),
         accepted=correct - strict,
-        macro_f1=sum(scores.f1 for scores in per_class.values()) / len(classes),
+        macro_f1=_macro_f1(per_class),
+        strict_macro_f1=_macro_f1(strict_per_class),
         classes=classes,
         per_class=per_class,
         confusion=confusion,
     )
+
+
+def _tabulate(
+    pairs: Sequence[tuple[str, str]], slugs: Sequence[str], *, labels: Iterable[str]
+) -> tuple[tuple[str, ...], dict[str, ClassScores], dict[str, dict[str, int]]]:
+    """The classes present (taxonomy order), per-class scores and confusion of (truth, guess) pairs."""
+    present = {slug for pair in pairs for slug in pair}
+    unknown = sorted((present | set(labels)) - set(slugs))
+    if unknown:
+        raise ValueError(f"Unknown category slug(s) {unknown}; expected one of {list(slugs)}.")
+    classes = tuple(slug for slug in slugs if slug in present)
+    confusion = {truth: dict.fromkeys(classes, 0) for truth in classes}
+    for truth, guess in pairs:
+        confusion[truth][guess] += 1
+    return classes, {slug: _class_scores(slug, confusion) for slug in classes}, confusion
+
+
+def _macro_f1(per_class: Mapping[str, ClassScores]) -> float:
+    """Mean F1 over the classes present in labels or predictions."""
+    return sum(scores.f1 for scores in per_class.values()) / len(per_class)
 
 
 def _class_scores(slug: str, confusion: Mapping[str, Mapping[str, int]]) -> ClassScores:
@@ -132,7 +149,8 @@ def format_report(evaluation: Evaluation) -> str:
     if evaluation.accepted:
         lines.append(
             f"({evaluation.accepted} right by an acceptable alternative label; "
-            f"accuracy on main labels alone: {evaluation.strict_accuracy:.3f})"
+            f"on main labels alone: accuracy {evaluation.strict_accuracy:.3f}, "
+            f"macro-F1 {evaluation.strict_macro_f1:.3f})"
         )
     lines += [
         "",
