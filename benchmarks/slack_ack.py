@@ -15,6 +15,7 @@ through the real aiohttp route, Bolt's signature check and the real Web API clie
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -58,38 +59,40 @@ class SlackSide:
     def __init__(self, url: str, response_url: str) -> None:
         self.url = url
         self.response_url = response_url
+        self.acks: list[str] = []  # each ack's text ("" for an empty ack), in arrival order
 
-    def open_loop(self, texts: list[str], *, interval: float) -> list[float]:
-        """Send ``texts`` one every ``interval`` seconds regardless of answers; ack latencies."""
-        return asyncio.run(self._open_loop(texts, interval))
+    def open_loop(self, texts: list[str], *, interval: float, channel: str | None = None) -> list[float]:
+        """Send ``texts`` one every ``interval`` seconds regardless of answers; ack latencies.
+        Each comes from its own user, in its own channel unless ``channel`` is given."""
+        return asyncio.run(self._open_loop(texts, interval, channel))
 
-    def one(self, text: str, channel: str) -> float:
+    def one(self, text: str, channel: str, *, user: str = "U0BENCH") -> float:
         """Send one command; returns the ``time.monotonic()`` at which it was sent."""
-        return asyncio.run(self._one(text, channel))
+        return asyncio.run(self._one(text, channel, user))
 
-    async def _open_loop(self, texts: list[str], interval: float) -> list[float]:
+    async def _open_loop(self, texts: list[str], interval: float, channel: str | None) -> list[float]:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             start = time.monotonic()
 
             async def arrive(number: int, text: str) -> float:
                 await asyncio.sleep(max(0.0, start + number * interval - time.monotonic()))
-                return await self._send(session, text, f"C{number:04d}")
+                return await self._send(session, text, channel or f"C{number:04d}", user=f"U{number:04d}")
 
             return list(await asyncio.gather(*(arrive(n, text) for n, text in enumerate(texts))))
 
-    async def _one(self, text: str, channel: str) -> float:
+    async def _one(self, text: str, channel: str, user: str) -> float:
         async with aiohttp.ClientSession() as session:
             sent = time.monotonic()
-            await self._send(session, text, channel)
+            await self._send(session, text, channel, user=user)
             return sent
 
-    async def _send(self, session: aiohttp.ClientSession, text: str, channel: str) -> float:
+    async def _send(self, session: aiohttp.ClientSession, text: str, channel: str, *, user: str = "U0BENCH") -> float:
         form = urlencode(
             {
                 "command": "/digest",
                 "text": text,
                 "channel_id": channel,
-                "user_id": "U0BENCH",
+                "user_id": user,
                 "team_id": "T0TEST",
                 "response_url": self.response_url,
                 "trigger_id": f"t-{time.monotonic_ns()}",
@@ -103,9 +106,10 @@ class SlackSide:
         }
         started = time.monotonic()
         async with session.post(self.url, data=form.encode(), headers=headers) as response:
-            await response.read()
+            body = await response.read()
             if response.status != 200:
                 raise SystemExit(f"unexpected HTTP {response.status}")
+        self.acks.append(json.loads(body).get("text", "") if body else "")
         return time.monotonic() - started
 
 
@@ -153,7 +157,8 @@ async def answer_latency(side: SlackSide, slack: FakeSlackApi) -> None:
     answered, finished = [], []
     for number in range(ANSWER_REQUESTS):
         channel = f"D{number:04d}"
-        started = await asyncio.to_thread(side.one, CATEGORIES[number % len(CATEGORIES)], channel)
+        text = CATEGORIES[number % len(CATEGORIES)]
+        started = await asyncio.to_thread(side.one, text, channel, user=f"UD{number:04d}")
         await slack.until(lambda channel=channel: bool(slack.posted(channel)), timeout=30)
         await adapter_idle(slack, channel)
         posts = [call.at for call in slack.calls_to("chat.postMessage") if call.params["channel"] == channel]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TypeVar
 
 from digestbot.summarizer.models import Digest, Paper
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer
@@ -12,6 +15,8 @@ from digestbot.summarizer.pipeline import build_digest
 from digestbot.summarizer.sources.base import Listing
 from digestbot.summarizer.sources.jsonl import sample_source
 from digestbot.summarizer.taxonomy import load_taxonomy
+
+T = TypeVar("T")
 
 
 def make_paper(arxiv_id: str = "2606.00001", *, title: str = "A paper", abstract: str = "", **fields: object) -> Paper:
@@ -43,3 +48,24 @@ def _build(listing: Listing, language: str) -> Digest:
             language=language,
         )
     )
+
+
+def all_at_once(calls: Sequence[Callable[[], T]]) -> list[T | BaseException]:
+    """Run each call in its own thread, released together at a barrier (racing instances);
+    each one's result, or the exception it raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[T | BaseException] = [RuntimeError("never ran")] * len(calls)
+
+    def run(number: int, call: Callable[[], T]) -> None:
+        barrier.wait()
+        try:
+            outcomes[number] = call()
+        except BaseException as error:  # the caller asserts on it
+            outcomes[number] = error
+
+    threads = [threading.Thread(target=run, args=(number, call)) for number, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -8,13 +8,14 @@ replies, whoever won.
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
 from tests.delivery_helpers import SAMPLE_DAY, assert_posted_once, start_post
 from tests.fakes.memory_transport import FakePlatform
+from tests.helpers import all_at_once
 
 INSTANCES = 2
 
@@ -38,17 +39,11 @@ def test_exactly_one_of_many_simultaneous_claims_wins(database_url: str) -> None
         "fake", "c1", SAMPLE_DAY, language="en", categories=(), note=None
     )
     ledgers = [SqlDeliveries(open_database(database_url)) for _ in range(8)]
-    barrier = threading.Barrier(len(ledgers))
-    won: list[str] = []
 
-    def claim(ledger: SqlDeliveries, holder: str) -> None:
-        barrier.wait()
-        if ledger.claim(row.id, holder=holder, lease=dt.timedelta(minutes=3), holder_is_dead=lambda _: False):
-            won.append(holder)
+    def claimer(ledger: SqlDeliveries, holder: str) -> Callable[[], object]:
+        return lambda: ledger.claim(
+            row.id, holder=holder, lease=dt.timedelta(minutes=3), holder_is_dead=lambda _: False
+        )
 
-    threads = [threading.Thread(target=claim, args=(ledger, f"h{i}")) for i, ledger in enumerate(ledgers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(won) == 1
+    outcomes = all_at_once([claimer(ledger, f"h{number}") for number, ledger in enumerate(ledgers)])
+    assert sum(outcome is not None for outcome in outcomes) == 1, outcomes

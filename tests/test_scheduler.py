@@ -280,3 +280,32 @@ async def test_shutdown_finishes_the_message_in_flight_and_the_next_start_resume
     assert (resumed.outcome, resumed.parts_sent) == (Outcome.SENT, resumed.parts_total - 3)
     parent = world.platform.parents("team")
     assert len(parent) == 1 and len(world.platform.replies("team", parent[0].id)) == resumed.parts_total - 1
+
+
+async def test_a_survivor_resumes_a_delivery_whose_holder_went_silent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another instance claimed the post and died (on another host: no pid to check). The
+    survivor does not wait for the 10-minute catch-up: it claims again every few seconds and
+    takes over once the dead holder's lease has run out."""
+    caplog.set_level(logging.INFO)
+    world = World(tmp_path, dt.datetime(2026, 6, 30, 6, 0, tzinfo=UTC))
+    bot, _ = world.start()
+    bot.subscriptions.add("fake:team")
+    world.at("2026-06-30T09:00")
+    day = announcement_edition(world.clock.now)
+    await bot.digests.digest(day)
+    ledger = bot.delivery.deliveries
+    row = ledger.ensure("fake", "team", day, language="en", categories=(), note=None)
+    assert ledger.claim(row.id, holder="other-host|1|dead", lease=bot.delivery.lease, holder_is_dead=lambda _: False)
+    _, survivor = world.start()
+    survivor.busy_retry_seconds = 0.01
+
+    run = asyncio.create_task(survivor.run_subscription("fake:team"))
+    while "being posted by another instance" not in caplog.text:
+        await asyncio.sleep(0.01)
+    world.clock.now += bot.delivery.lease + dt.timedelta(seconds=1)
+    result = await run
+
+    assert result is not None and result.outcome is Outcome.SENT
+    assert len(world.platform.parents("team")) == 1

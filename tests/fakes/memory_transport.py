@@ -144,10 +144,13 @@ class MemoryTransport:
         platform: FakePlatform,
         *,
         crash: tuple[str, int] | None = None,
+        crash_once: Path | None = None,
         refuse: Collection[str] = (),
     ) -> None:
+        """``crash_once``: a marker file; only the first process of several to reach ``crash`` dies."""
         self.fake = platform
         self.crash = crash
+        self.crash_once = crash_once
         self.refuse = set(refuse)
         self.sends = 0
         self.lookups: list[tuple[str, str]] = []
@@ -179,8 +182,14 @@ class MemoryTransport:
         return None
 
     def _maybe_crash(self, when: str) -> None:
-        if self.crash == (when, self.sends):
-            os.kill(os.getpid(), signal.SIGKILL)
+        if self.crash != (when, self.sends):
+            return
+        if self.crash_once is not None:
+            try:
+                self.crash_once.touch(exist_ok=False)
+            except FileExistsError:  # another instance has died here already
+                return
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class FakeAdapter:
@@ -204,12 +213,14 @@ class FakeAdapter:
 class FakeSettings(PlatformSettings):
     """``FAKE_PLATFORM_FILE`` (the shared message store) configures it; ``FAKE_PLATFORM_CRASH``
     (``before:N``/``after:N``) kills the process around the N-th send; ``FAKE_PLATFORM_REFUSE``
-    lists channels that refuse posts permanently."""
+    lists channels that refuse posts permanently; with ``FAKE_PLATFORM_CRASH_ONCE`` (a marker
+    file) only the first of several processes to reach the crash point dies."""
 
     model_config = SettingsConfigDict(env_prefix="FAKE_PLATFORM_")
 
     file: Path | None = None
     crash: str = ""
+    crash_once: Path | None = None
     refuse: str = ""
 
     def is_set(self) -> bool:
@@ -223,6 +234,7 @@ def create_transport(settings: FakeSettings) -> MemoryTransport:
     return MemoryTransport(
         FakePlatform(settings.file),
         crash=(when, int(count)) if settings.crash else None,
+        crash_once=settings.crash_once,
         refuse=[c for c in settings.refuse.split(",") if c],
     )
 

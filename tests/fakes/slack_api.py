@@ -303,6 +303,13 @@ class FakeSlackApi(LocalHttpServer):
         self.ephemerals.append(dict(params))
         return {"ok": True, "message_ts": self._next_ts()}
 
+    def _api_chat_getPermalink(self, params: Json) -> Json:
+        """As Slack: the message must exist in the channel; the link names the workspace."""
+        channel, ts = str(params.get("channel", "")), str(params.get("message_ts", ""))
+        if not any(m["ts"] == ts for m in self._state.messages.get(channel, [])):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "permalink": permalink(channel, ts)}
+
     def _api_conversations_history(self, params: Json) -> Json:
         channel = str(params.get("channel", ""))
         messages = [m for m in self._state.messages.get(channel, []) if m.get("thread_ts", m["ts"]) == m["ts"]]
@@ -373,6 +380,11 @@ class FakeSlackApi(LocalHttpServer):
                 return False
             pending.content = content
             return True
+
+
+def permalink(channel: str, ts: str) -> str:
+    """The link Slack gives to a message: its ts without the dot, after ``p``."""
+    return f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"
 
 
 def _decoded(value: Any) -> Any:

@@ -18,12 +18,14 @@ from digestbot.bot.commands.replies import (
     CategoriesReply,
     DigestReply,
     PaperReply,
+    PostedReply,
     Reply,
     SearchReply,
     TextReply,
 )
 from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.layout.markdown import render_digest, render_paper
+from digestbot.bot.limits import CommandGate, Refusal
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
 from digestbot.summarizer.ids import abs_url
 
@@ -39,6 +41,7 @@ class ConsoleSession:
     def __init__(self, handler: CommandHandler, *, chart_dir: Path) -> None:
         self.handler = handler
         self.chart_dir = chart_dir
+        self.gate = CommandGate()
         self.conversation = Conversation(
             platform="console", channel_id="terminal", user_id="you", can_manage_channel=True
         )
@@ -58,7 +61,11 @@ class ConsoleSession:
             command = self.handler.parse(command_text)
         except CommandError as error:
             return str(error)
-        reply = await self.handler.handle(command, self.conversation)
+        ticket = self.gate.admit(user_key="console:you", channel_key=self.conversation.channel_key, command=command)
+        if isinstance(ticket, Refusal):
+            return ticket.text
+        async with ticket, ticket.turn(), ticket.working():
+            reply = await self.handler.handle(command, self.conversation)
         text = self.render(reply)
         if isinstance(reply, DigestReply | PaperReply) and self.handler.threads is not None:
             await self._post(reply, text, self.handler.threads)
@@ -81,6 +88,8 @@ class ConsoleSession:
         match reply:
             case TextReply(text=text):
                 return text
+            case PostedReply():
+                return reply.text(None)
             case DigestReply(digest=digest, chart_png=png, detail=detail, trends=trends):
                 chart = self.chart_dir / f"digest-{digest.date.isoformat()}.png"
                 chart.write_bytes(png)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from digestbot.bot.config import ConfigError, Settings
 from digestbot.bot.digests import DigestService, DigestStore
+from digestbot.bot.shared_builds import SharedBuilds
 from digestbot.summarizer.backends import Answerer, Categorizer, Summarizer
 from digestbot.summarizer.llm.ports import (
     STAGES,
@@ -185,9 +186,11 @@ def make_digest_service(
     ledger: UsageLedger | None = None,
     wanted_categories: WantedCategories | None = None,
     progress: Progress | None = None,
+    shared: SharedBuilds | None = None,
 ) -> DigestService:
     """The digest service with the back end the settings call for; ``cache``/``ledger`` default
-    to memory versions and are used only when no ``gateway`` is passed."""
+    to memory versions and are used only when no ``gateway`` is passed; ``shared`` coordinates
+    builds with other instances."""
     taxonomy = make_taxonomy(settings)
     categorizer, summarizer = make_backends(
         settings,
@@ -205,4 +208,5 @@ def make_digest_service(
         summarizer=summarizer,
         store=store,
         language=language or settings.digest_language,
+        shared=shared,
     )

@@ -32,18 +32,21 @@ from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
 from digestbot.bot.delivery.service import DeliveryService
 from digestbot.bot.digests import DigestService
+from digestbot.bot.limits import CommandGate, CommandLimits
 from digestbot.bot.ports import BotServices, Outlet, TransportError
 from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.questions.service import QuestionService
 from digestbot.bot.scheduling.scheduler import DigestScheduler, Edition, announcement_edition, latest_edition
 from digestbot.bot.scheduling.subscriptions import SubscriptionDefaults, SubscriptionService, wanted_categories
+from digestbot.bot.shared_builds import SharedBuilds
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
 from digestbot.bot.storage.digests import SqlDigestStore
 from digestbot.bot.storage.events import SqlSeenEvents
 from digestbot.bot.storage.fulltext import SqlFullTextCache
+from digestbot.bot.storage.leases import SqlBuildLeases
 from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.storage.threads import SqlThreadLinks
@@ -104,7 +107,12 @@ def _batch_digests(
     def for_deadline(deadline: dt.datetime) -> DigestService:
         gateway = _gateway(settings, sessions, batch_deadline=deadline)
         return make_digest_service(
-            settings, source=digests.source, store=digests.store, gateway=gateway, wanted_categories=wanted
+            settings,
+            source=digests.source,
+            store=digests.store,
+            gateway=gateway,
+            wanted_categories=wanted,
+            shared=digests.shared,
         )
 
     return for_deadline
@@ -190,6 +198,7 @@ def build_bot(
         gateway=gateway,
         wanted_categories=wanted if subscribed_only else None,
         progress=progress,
+        shared=SharedBuilds(SqlBuildLeases(sessions, clock=clock)),
     )
     threads = SqlThreadLinks(sessions, clock=clock)
     subscriptions = SubscriptionService(
@@ -212,6 +221,11 @@ def build_bot(
     subscriptions.watch(scheduler.refresh)
     questions = _question_service(settings, engine=engine, digests=digests, index=index, gateway=gateway)
     handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)
-    services = BotServices(handler=handler, threads=threads, seen_events=SqlSeenEvents(sessions, clock=clock))
+    services = BotServices(
+        handler=handler,
+        threads=threads,
+        seen_events=SqlSeenEvents(sessions, clock=clock),
+        gate=CommandGate(CommandLimits.from_settings(settings)),
+    )
     ledger = gateway.ledger if gateway is not None else None
     return Bot(settings, engine, digests, subscriptions, questions, delivery, scheduler, services, outlets, ledger)

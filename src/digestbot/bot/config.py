@@ -73,6 +73,14 @@ class Settings(BaseSettings):
 
     # A chat platform's variables (SLACK_*, DISCORD_*) live in its adapter package's PlatformSettings.
 
+    # --- Commands: fairness and abuse limits (docs/operations.md) ---
+    commands_per_user_per_minute: int = Field(default=10, ge=1)
+    commands_per_channel_per_minute: int = Field(default=30, ge=1)
+    commands_in_flight_per_user: int = Field(default=3, ge=1)
+    commands_in_flight_per_channel: int = Field(default=10, ge=1)
+    commands_in_flight: int = Field(default=200, ge=1)
+    commands_working: int = Field(default=8, ge=1)
+
     # --- Follow-up questions: abuse and cost limits, full text (docs/questions.md) ---
     questions_per_user_per_hour: int = Field(default=20, ge=1)
     questions_per_channel_per_hour: int = Field(default=60, ge=1)

@@ -11,16 +11,17 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from digestbot.bot.shared_builds import SharedBuilds
 from digestbot.summarizer.backends import Categorizer, Summarizer
 from digestbot.summarizer.chart import render_chart
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Digest, Paper, PaperSummary
 from digestbot.summarizer.pipeline import Progress, build_digest
 from digestbot.summarizer.ranking import RecentPaper
-from digestbot.summarizer.sources.base import PaperSource
+from digestbot.summarizer.sources.base import Listing, PaperSource
 from digestbot.summarizer.taxonomy import Taxonomy
 from digestbot.summarizer.trends import TREND_DAYS, CategoryTrend, daily_means, moved_categories
 
@@ -92,7 +93,10 @@ class DigestService:
         store: DigestStore | None = None,
         language: str = "en",
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedBuilds | None = None,
     ) -> None:
+        """``shared``: builds coordinated with other instances (``digestbot run`` on a database)."""
+        self.shared = shared
         self.source = source
         self.taxonomy = taxonomy
         self.categorizer = categorizer
@@ -108,34 +112,51 @@ class DigestService:
     async def digest(
         self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
     ) -> Digest:
-        """The digest of ``day`` (``None``: the latest announcement), built at most once."""
+        """The digest of ``day`` (``None``: the latest announcement), built at most once — per
+        process by a lock, and across instances by :attr:`shared` (a lease in the database)."""
         language = language or self.language
         day = day or self._recent_latest(language)
         if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
             return cached
         async with self._locks.setdefault((day, language), asyncio.Lock()):
-            if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
-                return cached
-            progress(f"Fetching papers from {self.source.name}…")
-            listing = await asyncio.to_thread(self.source.listing, day)
-            if day is None:
-                self._latest[language] = (listing.date, self._clock())
-            if cached := self.store.load_digest(listing.date, language, self.source.name):
-                return cached
-            progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
-            recent = await asyncio.to_thread(self._recent_papers, listing.date, language)
-            digest = await build_digest(
-                listing,
-                taxonomy=self.taxonomy,
-                categorizer=self.categorizer,
-                summarizer=self.summarizer,
-                language=language,
-                recent=recent,
-                progress=progress,
-            )
-            self.store.save_digest(digest)
-            log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
-            return digest
+            if day is not None:
+                return await self._once(day, language, lambda: self._fetch_and_build(day, language, progress))
+            listing = await self._fetch(None, progress)
+            self._latest[language] = (listing.date, self._clock())
+            return await self._once(listing.date, language, lambda: self._build(listing, language, progress))
+
+    async def _once(self, day: dt.date, language: str, build: Callable[[], Awaitable[Digest]]) -> Digest:
+        def stored() -> Digest | None:
+            return self.store.load_digest(day, language, self.source.name)
+
+        if (cached := stored()) is not None:
+            return cached
+        if self.shared is None:
+            return await build()
+        return await self.shared.once(f"digest|{day}|{language}|{self.source.name}", build=build, stored=stored)
+
+    async def _fetch(self, day: dt.date | None, progress: Progress) -> Listing:
+        progress(f"Fetching papers from {self.source.name}…")
+        return await asyncio.to_thread(self.source.listing, day)
+
+    async def _fetch_and_build(self, day: dt.date, language: str, progress: Progress) -> Digest:
+        return await self._build(await self._fetch(day, progress), language, progress)
+
+    async def _build(self, listing: Listing, language: str, progress: Progress) -> Digest:
+        progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
+        recent = await asyncio.to_thread(self._recent_papers, listing.date, language)
+        digest = await build_digest(
+            listing,
+            taxonomy=self.taxonomy,
+            categorizer=self.categorizer,
+            summarizer=self.summarizer,
+            language=language,
+            recent=recent,
+            progress=progress,
+        )
+        self.store.save_digest(digest)
+        log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
+        return digest
 
     def _recent_papers(self, day: dt.date, language: str) -> list[RecentPaper]:
         """The papers of the last 30 days' digests, for the novelty signal of the ranking."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from digestbot.bot.commands.replies import Reply
 from digestbot.bot.config import PlatformSettings
+from digestbot.bot.limits import CommandGate
 from digestbot.summarizer.models import Digest, Note
 from digestbot.summarizer.trends import CategoryTrend
 
@@ -137,6 +138,8 @@ class DeliveryLedger(Protocol):
         """Record that a send is about to happen (raises ``LeaseLost`` if another holder took over)."""
         ...
 
+    def renew(self, delivery_id: int, *, holder: str, lease: dt.timedelta) -> bool: ...
+
     def finish_part(self, delivery_id: int, index: int, message_id: str) -> None: ...
 
     def complete(self, delivery_id: int, holder: str) -> None: ...
@@ -169,6 +172,10 @@ class ThreadLinks(Protocol):
 
     def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None: ...
 
+    def posted(self, platform: str, channel_id: str, day: dt.date) -> list[ThreadLink]:
+        """The digest posts of ``day`` in a channel, oldest first (for "already posted: here")."""
+        ...
+
 
 class MemoryThreadLinks:
     """Thread links for one process (console, tests); ``digestbot run`` keeps them in the database."""
@@ -181,6 +188,13 @@ class MemoryThreadLinks:
 
     def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None:
         return self._links.get((platform, channel_id, thread_id))
+
+    def posted(self, platform: str, channel_id: str, day: dt.date) -> list[ThreadLink]:
+        return [
+            link
+            for link in self._links.values()
+            if (link.platform, link.channel_id, link.digest_date) == (platform, channel_id, day)
+        ]
 
 
 class SubscriptionCommands(Protocol):
@@ -235,6 +249,7 @@ class BotServices:
     handler: CommandHandler
     threads: ThreadLinks
     seen_events: SeenEvents
+    gate: CommandGate = field(default_factory=CommandGate)
 
 
 class ChatAdapter(Protocol):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable, Collection
+from contextlib import AsyncExitStack
 from typing import Any
 
 import discord
@@ -46,6 +47,7 @@ from digestbot.bot.commands.grammar import (
 )
 from digestbot.bot.commands.handlers import Conversation
 from digestbot.bot.commands.replies import TextReply
+from digestbot.bot.limits import Refusal, Ticket
 from digestbot.bot.ports import BotServices
 from digestbot.summarizer.models import Category
 from digestbot.summarizer.taxonomy import Taxonomy
@@ -269,11 +271,18 @@ class DigestGroup(app_commands.Group):
         if refusal is not None:
             await self._refuse(interaction, refusal.text)
             return
+        ticket = self.services.gate.admit(
+            user_key=f"discord:{conversation.user_id}", channel_key=conversation.channel_key, command=parsed
+        )
+        if isinstance(ticket, Refusal):
+            await self._refuse(interaction, ticket.text)
+            return
         await self._answer(
             interaction,
             lambda: self.services.handler.handle(parsed, conversation),
             conversation,
             answers_privately(parsed),
+            ticket=ticket,
         )
 
     async def _follow_up(self, interaction: discord.Interaction, question: str) -> None:
@@ -296,11 +305,21 @@ class DigestGroup(app_commands.Group):
         work: Callable[[], Awaitable[Any]],
         conversation: Conversation,
         ephemeral: bool,
+        *,
+        ticket: Ticket | None = None,
     ) -> None:
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        """Defer first (Discord's 3 seconds), then wait for the channel's turn; computing holds a
+        global work slot, posting (paced per channel) does not."""
         try:
-            reply = await work()
-            await self.replies.send(interaction, reply, conversation, ephemeral=ephemeral)
+            async with AsyncExitStack() as stack:
+                if ticket is not None:
+                    stack.callback(ticket.release)
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+                if ticket is not None:
+                    await stack.enter_async_context(ticket.turn())
+                async with self.services.gate.working():
+                    reply = await work()
+                await self.replies.send(interaction, reply, conversation, ephemeral=ephemeral)
         except Exception:
             log.exception("/digest %s failed", interaction.command.name if interaction.command else "?")
             await interaction.followup.send(FAILED, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -20,7 +20,7 @@ from digestbot.adapters.discord.outgoing import send_kwargs
 from digestbot.adapters.discord.render import render_reply
 from digestbot.adapters.discord.transport import DiscordTransport
 from digestbot.bot.commands.handlers import Conversation
-from digestbot.bot.commands.replies import DigestReply, PaperReply, Reply
+from digestbot.bot.commands.replies import DigestReply, PaperReply, PostedReply, Reply, TextReply
 from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks, TransportError
 
@@ -39,6 +39,9 @@ class InteractionReplies:
         self, interaction: discord.Interaction, reply: Reply, conversation: Conversation, *, ephemeral: bool
     ) -> None:
         """``ephemeral``: how the interaction was deferred (the "thinking" message's visibility)."""
+        if isinstance(reply, PostedReply):
+            link = jump_url(interaction.guild_id, conversation.channel_id, reply.thread_id)
+            reply = TextReply(reply.text(link), ephemeral=True)
         if reply.ephemeral and not ephemeral:
             # A public deferral cannot turn private: remove it, then answer only the asker.
             await interaction.delete_original_response()
@@ -123,3 +126,8 @@ class _Sender:
         if sent is None:  # only a private follow-up is ever dropped
             raise TransportError(f"interaction {self.interaction.id} expired")
         return sent
+
+
+def jump_url(guild_id: int | None, channel_id: str, message_id: str) -> str:
+    """The link Discord's clients open at a message (``@me`` stands for a DM), as ``Message.jump_url``."""
+    return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"

@@ -38,8 +38,9 @@ from digestbot.bot.commands.grammar import (
     SearchCommand,
 )
 from digestbot.bot.commands.handlers import Conversation
-from digestbot.bot.commands.replies import DigestReply, PaperReply, Reply, TextReply
+from digestbot.bot.commands.replies import DigestReply, PaperReply, PostedReply, Reply, TextReply
 from digestbot.bot.delivery.posting import linker, post_thread, thread_link
+from digestbot.bot.limits import Refusal, Ticket
 from digestbot.bot.ports import BotServices, OutgoingMessage, ThreadLink, TransportError
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ FAILED = "Sorry, something went wrong on my side; please try again in a minute."
 CANNOT_POST = "{error} Invite me with `/invite @Paper Digest`, or use /digest in a channel I'm in."
 MENTION_HINT = "Ask me in the thread of a digest and I'll answer from its papers; `/digest help` lists the commands."
 TOO_MANY_PARTS = "The rest did not fit into Slack's five responses; please narrow the request."
-ANSWERS_AT_ONCE = 8
 
 
 class SlackBot:
@@ -70,7 +70,6 @@ class SlackBot:
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_mention)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._working = asyncio.Semaphore(ANSWERS_AT_ONCE)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Let answers in flight finish (graceful shutdown), up to ``timeout`` seconds."""
@@ -89,11 +88,19 @@ class SlackBot:
         except CommandError as error:
             await ack(text=escape(str(error)), response_type="ephemeral")
             return
+        ticket = self.services.gate.admit(
+            user_key=f"{PLATFORM}:{command['user_id']}",
+            channel_key=f"{PLATFORM}:{command['channel_id']}",
+            command=parsed,
+        )
+        if isinstance(ticket, Refusal):
+            await ack(text=escape(ticket.text), response_type="ephemeral")
+            return
         if isinstance(parsed, SLOW_COMMANDS):
             await ack(text=WORKING, response_type="ephemeral")
         else:
             await ack()
-        self._spawn(self._answer_command(parsed, command, respond))
+        self._spawn(self._answer_command(parsed, command, respond=respond, ticket=ticket))
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         if not _is_thread_question(event, context.bot_user_id):
@@ -109,14 +116,26 @@ class SlackBot:
 
     # -- commands ------------------------------------------------------------------------------
 
-    async def _answer_command(self, command: Command, payload: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _answer_command(
+        self, command: Command, payload: dict[str, Any], *, respond: AsyncRespond, ticket: Ticket
+    ) -> None:
+        """In the channel's queue; computing holds a global work slot, posting (paced) does not."""
+        async with ticket, ticket.turn():
+            await self._answer_in_turn(command, payload, respond=respond, ticket=ticket)
+
+    async def _answer_in_turn(
+        self, command: Command, payload: dict[str, Any], *, respond: AsyncRespond, ticket: Ticket
+    ) -> None:
         try:
             channel_id, user_id = payload["channel_id"], payload["user_id"]
-            can_manage = isinstance(command, ADMIN_COMMANDS) and await can_manage_channel(
-                self.client, user_id=user_id, channel_id=channel_id
-            )
-            conversation = Conversation(PLATFORM, channel_id, user_id, can_manage_channel=can_manage)
-            reply = await self.services.handler.handle(command, conversation)
+            async with ticket.working():
+                can_manage = isinstance(command, ADMIN_COMMANDS) and await can_manage_channel(
+                    self.client, user_id=user_id, channel_id=channel_id
+                )
+                conversation = Conversation(PLATFORM, channel_id, user_id, can_manage_channel=can_manage)
+                reply = await self.services.handler.handle(command, conversation)
+            if isinstance(reply, PostedReply):
+                reply = TextReply(reply.text(await self._permalink(channel_id, reply.thread_id)), ephemeral=True)
             if isinstance(reply, DigestReply | PaperReply):
                 await self._post_linked(reply, channel_id, key=f"slack:command:{payload.get('trigger_id')}")
             else:
@@ -140,6 +159,13 @@ class SlackBot:
 
         messages = render_reply(reply, limits=self.transport.limits)
         await post_thread(messages, send=send, on_parent=linker(self.services.threads, link))
+
+    async def _permalink(self, channel_id: str, message_ts: str) -> str | None:
+        try:
+            return str((await self.client.chat_getPermalink(channel=channel_id, message_ts=message_ts))["permalink"])
+        except NETWORK_ERRORS as error:
+            log.warning("chat.getPermalink in %s failed: %s", channel_id, type(error).__name__)
+            return None
 
     async def _respond(self, reply: Reply, respond: AsyncRespond) -> None:
         private = reply.ephemeral
@@ -176,7 +202,8 @@ class SlackBot:
     async def _answer_question(self, question: str, conversation: Conversation, *, message_ts: str) -> None:
         channel_id, thread_id = conversation.channel_id, conversation.thread_id
         try:
-            reply = await self.services.handler.follow_up(question, conversation)
+            async with self.services.gate.working():
+                reply = await self.services.handler.follow_up(question, conversation)
             if reply is None:
                 return
             if isinstance(reply, TextReply) and reply.ephemeral:
@@ -202,16 +229,10 @@ class SlackBot:
             log.warning("chat.postEphemeral in %s failed: %s", channel_id, type(error).__name__)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._bounded(work))
+        """Work after the ack; its bounds (queues, slots) are the gate's (``bot/limits.py``)."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _bounded(self, work: Coroutine[Any, Any, None]) -> None:
-        """A morning rush of commands all waiting for the same digest must not wake up at once:
-        hundreds of answers rendering and posting in one go would starve the event loop, and
-        with it the acks that Slack wants within 3 seconds."""
-        async with self._working:
-            await work
 
 
 async def can_manage_channel(client: AsyncWebClient, *, user_id: str, channel_id: str) -> bool:

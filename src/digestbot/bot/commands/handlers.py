@@ -29,7 +29,14 @@ from digestbot.bot.commands.grammar import (
     echo,
     parse_command,
 )
-from digestbot.bot.commands.replies import CategoriesReply, DigestReply, PaperReply, Reply, TextReply
+from digestbot.bot.commands.replies import (
+    CategoriesReply,
+    DigestReply,
+    PaperReply,
+    PostedReply,
+    Reply,
+    TextReply,
+)
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
 from digestbot.summarizer.cpu import run_cpu_bound
@@ -150,7 +157,8 @@ class CommandHandler:
                         name = self.digests.taxonomy.get(slug).name
                         return TextReply(f"No {name} papers were announced on {digest.date.isoformat()}.")
                     digest = digest.only([slug])
-                return await self._digest_reply(digest, conversation)
+                posted = await self._already_posted(digest, conversation, slug=slug)
+                return posted or await self._digest_reply(digest, conversation)
             case PaperCommand(query=query):
                 return await self._paper(query)
             case AskCommand(arxiv_ref=ref, question=question) if self.questions:
@@ -170,6 +178,23 @@ class CommandHandler:
             case SubscribeCommand() | UnsubscribeCommand() | SettingsCommand() | InterestsCommand():
                 return TextReply("Subscriptions need the long-running bot (`digestbot run`).", ephemeral=True)
         raise CommandError("Unknown command; try /digest help.")
+
+    async def _already_posted(
+        self, digest: Digest, conversation: Conversation, *, slug: str | None
+    ) -> PostedReply | None:
+        """A post of this channel that already shows every paper asked for (the day's digest, or
+        that category of it), so ten people asking for it get one post and nine links."""
+        if self.threads is None or not digest.papers:
+            return None
+        wanted = {paper.arxiv_id for paper in digest.papers}
+        links = await asyncio.to_thread(
+            self.threads.posted, conversation.platform, conversation.channel_id, digest.date
+        )
+        for link in links:
+            if link.language == digest.language and wanted <= set(link.arxiv_ids):
+                label = f"{self.digests.taxonomy.get(slug).name} digest" if slug else "digest"
+                return PostedReply(thread_id=link.thread_id, digest_date=digest.date.isoformat(), label=label)
+        return None
 
     async def _paper(self, query: str) -> Reply:
         if looks_like_arxiv_ref(query) or _ID_LIKE.match(query):

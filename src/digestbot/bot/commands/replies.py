@@ -78,4 +78,22 @@ class AnswerReply:
     ephemeral: bool = False
 
 
-Reply = TextReply | DigestReply | PaperReply | CategoriesReply | SearchReply | AnswerReply
+@dataclass(frozen=True)
+class PostedReply:
+    """The asked-for digest is already in this channel: point at it instead of posting it again.
+
+    ``thread_id`` is the platform's id of that post; an adapter turns it into a link (a
+    permalink, a jump URL) and answers :meth:`text` to the asker only.
+    """
+
+    thread_id: str
+    digest_date: str
+    label: str
+    ephemeral: bool = True
+
+    def text(self, url: str | None) -> str:
+        where = f": {url}" if url else " — scroll up to find it."
+        return f"The {self.label} of {self.digest_date} is already in this channel{where}"
+
+
+Reply = TextReply | DigestReply | PaperReply | CategoriesReply | SearchReply | AnswerReply | PostedReply

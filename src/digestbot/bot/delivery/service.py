@@ -62,6 +62,7 @@ from digestbot.bot.ports import (
     TransportError,
 )
 from digestbot.bot.scheduling.subscriptions import SubscriptionStore
+from digestbot.bot.shared_builds import renewing
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
 from digestbot.summarizer.cpu import run_cpu_bound
@@ -70,7 +71,9 @@ from digestbot.summarizer.ranking import ranked_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = dt.timedelta(minutes=3)
+DEFAULT_LEASE = dt.timedelta(seconds=60)
+"""How long a holder that stopped sending keeps a delivery. Every message renews it (about one
+per second), so only a dead or stalled holder lets it run out; then another instance resumes."""
 DEFAULT_PART_INTERVAL = 1.0
 """Seconds between two messages of one delivery: Slack allows about one message per second per
 channel (``chat.postMessage``), Discord five per five seconds; the adapters pace and retry
@@ -303,7 +306,9 @@ class DeliveryService:
         if interests:
             ranks = await run_cpu_bound(ranked_for, digest, interests)
             digest = digest.model_copy(update={"ranks": ranks})
-        return await self._send_all(claimed, digest, outlet, detail=detail)
+        renew = partial(self.deliveries.renew, claimed.id, holder=self.holder.encode(), lease=self.lease)
+        async with renewing(renew, lease=self.lease, what=f"the delivery to {claimed.channel_key}"):
+            return await self._send_all(claimed, digest, outlet, detail=detail)
 
     async def _send_all(self, delivery: Delivery, digest: Digest, outlet: Outlet, *, detail: str) -> DeliveryResult:
         holder = self.holder.encode()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 SNIPPET_CHARS = 240
 _MAX_QUERY_TERMS = 24
+_INDEX_LOCK_ID = 7_240_511_002  # arbitrary but fixed, beside the migration lock (storage/db.py)
 
 # bm25() column weights: section, title, body — a title match says most about a paper.
 _SQLITE_RANKED = """
@@ -92,6 +93,7 @@ class SearchIndex:
             return
         ids = list(dict.fromkeys(p.arxiv_id for p in papers))
         with self._engine.begin() as connection:
+            _one_writer(connection)
             known: dict[str, int] = dict(
                 connection.execute(
                     _in_ids("SELECT arxiv_id, version FROM search_papers WHERE arxiv_id IN :ids"), {"ids": ids}
@@ -106,7 +108,7 @@ class SearchIndex:
                 connection.execute(
                     text(
                         "INSERT INTO search_papers (arxiv_id, version, title, paper_json) "
-                        "VALUES (:arxiv_id, :version, :title, :paper_json)"
+                        "VALUES (:arxiv_id, :version, :title, :paper_json) ON CONFLICT (arxiv_id) DO NOTHING"
                     ),
                     [_paper_row(p) for p in changed],
                 )
@@ -129,6 +131,7 @@ class SearchIndex:
             for number, chunk in enumerate(chunks, start=1)
         ]  # fmt: skip
         with self._engine.begin() as connection:
+            _one_writer(connection)
             _delete_documents(connection, [arxiv_id], kind="fulltext")
             _insert_documents(connection, rows)
 
@@ -253,6 +256,14 @@ def _abstract_row(paper: Paper) -> dict[str, Any]:
         "title": paper.title,
         "body": paper.abstract,
     }
+
+
+def _one_writer(connection: Connection) -> None:
+    """Make this indexing transaction's read-then-write atomic across instances: several bots on
+    one PostgreSQL index the same digest at once (each both saw a paper missing and inserted it,
+    and one failed on the primary key). SQLite's ``BEGIN IMMEDIATE`` already admits one writer."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _INDEX_LOCK_ID})
 
 
 def _delete_documents(connection: Connection, arxiv_ids: list[str], *, kind: str) -> None:

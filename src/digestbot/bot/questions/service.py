@@ -18,15 +18,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from digestbot.bot.commands.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
+from digestbot.bot.limits import TokenBuckets, try_again_in
 from digestbot.bot.questions.focus import ID_IN_TEXT, Scope, focus_of
-from digestbot.bot.questions.limits import QuestionLimits, RateLimiter
+from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import SearchIndex
 from digestbot.bot.questions.turns import MemoryThreadTurns, ThreadTurns
 from digestbot.summarizer.backends import Answerer
@@ -96,8 +96,10 @@ class QuestionService:
         self.fulltext = fulltext
         self.turns = turns or MemoryThreadTurns()
         self.limits = limits or QuestionLimits()
-        self._per_user = RateLimiter(per_hour=self.limits.questions_per_user_per_hour, clock=clock)
-        self._per_channel = RateLimiter(per_hour=self.limits.questions_per_channel_per_hour, clock=clock)
+        self._per_user = TokenBuckets(capacity=self.limits.questions_per_user_per_hour, period=3600.0, clock=clock)
+        self._per_channel = TokenBuckets(
+            capacity=self.limits.questions_per_channel_per_hour, period=3600.0, clock=clock
+        )
         self._indexed_dates: set[dt.date] = set()
 
     def index_digest(self, digest: Digest) -> None:
@@ -164,12 +166,13 @@ class QuestionService:
         user_wait = self._per_user.wait_seconds(user_key)
         if user_wait:
             return TextReply(
-                f"You've asked a lot of questions in a short time — please try again {_in(user_wait)}.", True
+                f"You've asked a lot of questions in a short time — please try again {try_again_in(user_wait)}.", True
             )
         channel_wait = self._per_channel.wait_seconds(conversation.channel_key)
         if channel_wait:
             return TextReply(
-                f"This channel has asked a lot of questions in a short time — please try again {_in(channel_wait)}.",
+                "This channel has asked a lot of questions in a short time — "
+                f"please try again {try_again_in(channel_wait)}.",
                 True,
             )
         self._per_user.take(user_key)
@@ -257,11 +260,6 @@ class QuestionService:
 def _untranslated(text: str) -> bool:
     """True for text with no Latin letter at all, which offline matching cannot use."""
     return not query_terms(text) and not _LATIN.search(fold(text))
-
-
-def _in(seconds: float) -> str:
-    minutes = math.ceil(seconds / 60)
-    return "in a minute" if minutes <= 1 else f"in about {minutes} minutes"
 
 
 def _ids_of(passages: Sequence[Passage]) -> list[str]:

@@ -25,6 +25,7 @@ retried by the same check until the day ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
@@ -33,6 +34,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from digestbot.bot.delivery.service import DeliveryResult, DeliveryService, Outcome
 from digestbot.bot.digests import DigestService
@@ -51,6 +53,11 @@ MAX_CONCURRENT_DELIVERIES = 10
 """Channels posted to at once. At one message per second per channel that is ≤ 10 messages per
 second overall: under Discord's 50 requests/s and Slack's workspace-wide posting limit."""
 SHUTDOWN_WAIT = 30.0
+BUSY_RETRY_SECONDS = 15.0
+"""A delivery another instance holds is claimed again this often (not only at the 10-minute
+catch-up): if that instance died mid-post, a survivor resumes it within one delivery lease
+(``bot/delivery.py``, 60 s; at once when the holder is known dead on this host) plus this."""
+BUSY_RETRIES = int(CATCH_UP_EVERY.total_seconds() // BUSY_RETRY_SECONDS)
 _PREBUILD_AT = (dt.datetime.combine(dt.date(2000, 1, 3), ANNOUNCEMENT_TIME) + READY_DELAY).time()
 
 Edition = Callable[[dt.datetime], dt.date | None]
@@ -83,6 +90,7 @@ class DigestScheduler:
         max_concurrent: int = MAX_CONCURRENT_DELIVERIES,
         batch_digests: Callable[[dt.datetime], DigestService] | None = None,
         batch_lead: dt.timedelta = dt.timedelta(hours=3),
+        busy_retry_seconds: float = BUSY_RETRY_SECONDS,
     ) -> None:
         """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
 
@@ -91,6 +99,8 @@ class DigestScheduler:
         post is at least ``batch_lead`` away, and falls back to direct calls at the deadline.
         """
         self.batch_digests = batch_digests
+        self.busy_retry_seconds = busy_retry_seconds
+        self._stopping: asyncio.Event | None = None  # made in start(), inside the running loop
         self.batch_lead = batch_lead
         self.subscriptions = subscriptions
         self.delivery = delivery
@@ -119,6 +129,7 @@ class DigestScheduler:
             },
         )
         self._apscheduler = scheduler
+        self._stopping = asyncio.Event()
         self.resync()
         scheduler.add_job(
             self.catch_up,
@@ -144,6 +155,8 @@ class DigestScheduler:
         """Stop scheduling, let each delivery finish the message in flight, then stop."""
         if self._apscheduler is not None and self._apscheduler.running:
             self._apscheduler.pause()
+        if self._stopping is not None:
+            self._stopping.set()
         self.delivery.stop()
         running = [task for task in self._tasks if not task.done()]
         if running:
@@ -222,7 +235,20 @@ class DigestScheduler:
         return await self._deliver(subscription, subscription.last_fire(self.clock()))
 
     async def catch_up(self) -> list[DeliveryResult]:
-        """Deliver every subscription whose time passed today and whose edition is not posted."""
+        """Deliver every subscription whose time passed today and whose edition is not posted.
+
+        A database that is restarting (or briefly unreachable) skips one check with a warning;
+        the next check, minutes later, does the work."""
+        try:
+            return await self._catch_up()
+        except OperationalError as error:
+            minutes = int(CATCH_UP_EVERY.total_seconds() // 60)
+            log.warning(
+                "the catch-up check could not reach the database (%s); next try in %d minutes", _reason(error), minutes
+            )
+            return []
+
+    async def _catch_up(self) -> list[DeliveryResult]:
         self.resync()
         now = self.clock()
         first_check, self._started_catch_up = not self._started_catch_up, True
@@ -266,10 +292,32 @@ class DigestScheduler:
             task.add_done_callback(self._tasks.discard)
         self._in_flight.add(key)
         try:
-            async with self._limit:
-                return await self._deliver_now(subscription, scheduled)
+            return await self._deliver_until_not_busy(subscription, scheduled)
         finally:
             self._in_flight.discard(key)
+
+    async def _deliver_until_not_busy(
+        self, subscription: Subscription, scheduled: dt.datetime
+    ) -> DeliveryResult | None:
+        """Deliver; while another instance holds the delivery, claim again every few seconds
+        (holding no delivery slot meanwhile), so a holder that died is replaced quickly."""
+        for _ in range(BUSY_RETRIES):
+            async with self._limit:
+                result = await self._deliver_now(subscription, scheduled)
+            if result is None or result.outcome is not Outcome.BUSY:
+                return result
+            if await self._stopped_within(self.busy_retry_seconds):
+                return result
+        return result
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if shutdown begins; True if it did."""
+        if self._stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        return self._stopping.is_set()
 
     async def _deliver_now(self, subscription: Subscription, scheduled: dt.datetime) -> DeliveryResult | None:
         key = subscription.channel_key
@@ -296,6 +344,9 @@ class DigestScheduler:
         except SourceError as error:
             log.warning("%s: the digest is not available yet (%s); the catch-up check will retry", key, error)
             return None
+        except OperationalError as error:
+            log.warning("%s: the database is unavailable (%s); the catch-up check will retry", key, _reason(error))
+            return None
         except Exception:
             log.exception("%s: delivery failed; the catch-up check will retry", key)
             return None
@@ -320,3 +371,8 @@ class DigestScheduler:
                 scheduled.isoformat(),
                 day,
             )
+
+
+def _reason(error: OperationalError) -> str:
+    """The driver's first line (e.g. "the database system is shutting down"), never the URL."""
+    return str(error.orig).splitlines()[0] if error.orig else type(error).__name__

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -125,10 +125,17 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(resources.files("digestbot.bot.storage") / "migrations"))
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        one_schema_change_at_a_time(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def one_schema_change_at_a_time(connection: Connection) -> None:
+    """Hold, until this transaction ends, the lock every schema change takes on PostgreSQL:
+    instances starting together otherwise run the same ``CREATE … IF NOT EXISTS`` at once, and
+    PostgreSQL may answer "deadlock detected". SQLite's ``BEGIN IMMEDIATE`` already serializes."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
 
 
 def upsert(

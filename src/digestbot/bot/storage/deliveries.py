@@ -198,6 +198,16 @@ class SqlDeliveries:
             }
             upsert(session, DeliveryPartRow, values, keys=("delivery_id", "part_index"), update=("started_at",))
 
+    def renew(self, delivery_id: int, *, holder: str, lease: dt.timedelta) -> bool:
+        """Extend our lease while a slow send is in flight; False if another instance has taken over."""
+        with self._sessions.begin() as session:
+            renewed = session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, DeliveryRow.claimed_by == holder, DeliveryRow.status == SENDING)
+                .values(lease_until=self._clock() + lease)
+            )
+            return bool(renewed.rowcount)  # type: ignore[attr-defined]
+
     def finish_part(self, delivery_id: int, index: int, message_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(

@@ -89,6 +89,16 @@ class DigestRow(Base):
     built_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class BuildLeaseRow(Base):
+    """Who is building a digest right now, across instances (``bot/storage/leases.py``)."""
+
+    __tablename__ = "build_leases"
+
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    lease_until: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class DeliveryRow(Base):
     """The intent to post one digest to one channel; see ``bot/delivery/service.py`` for the states."""
 

@@ -6,8 +6,10 @@ an instance started this morning, or by another instance.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.ports import ThreadLink
@@ -43,13 +45,28 @@ class SqlThreadLinks:
     def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None:
         with self._sessions() as session:
             row = session.get(ThreadLinkRow, (platform, channel_id, thread_id))
-            if row is None:
-                return None
-            return ThreadLink(
-                platform=row.platform,
-                channel_id=row.channel_id,
-                thread_id=row.thread_id,
-                digest_date=row.digest_date,
-                language=row.language,
-                arxiv_ids=tuple(json.loads(row.arxiv_ids)),
+            return _to_link(row) if row is not None else None
+
+    def posted(self, platform: str, channel_id: str, day: dt.date) -> list[ThreadLink]:
+        query = (
+            select(ThreadLinkRow)
+            .where(
+                ThreadLinkRow.platform == platform,
+                ThreadLinkRow.channel_id == channel_id,
+                ThreadLinkRow.digest_date == day,
             )
+            .order_by(ThreadLinkRow.created_at)
+        )
+        with self._sessions() as session:
+            return [_to_link(row) for row in session.scalars(query)]
+
+
+def _to_link(row: ThreadLinkRow) -> ThreadLink:
+    return ThreadLink(
+        platform=row.platform,
+        channel_id=row.channel_id,
+        thread_id=row.thread_id,
+        digest_date=row.digest_date,
+        language=row.language,
+        arxiv_ids=tuple(json.loads(row.arxiv_ids)),
+    )
