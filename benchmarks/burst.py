@@ -35,7 +35,7 @@ from tests.fakes.dated_source import DatedSampleSource  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
-from digestbot.adapters.slack import create_adapter  # noqa: E402
+from digestbot.adapters.slack import SlackSettings, create_adapter  # noqa: E402
 from digestbot.adapters.slack.runner import EVENTS_PATH  # noqa: E402
 from digestbot.app.factory import make_digest_service  # noqa: E402
 from digestbot.bot.commands.handlers import CommandHandler  # noqa: E402
@@ -57,14 +57,7 @@ MODEL_LATENCY = 0.2
 async def main() -> None:
     keep_event_loop_responsive()  # as `digestbot run` does
     with FakeSlackApi() as slack, FakeOpenAIServer(latency=MODEL_LATENCY) as model:
-        settings = Settings(
-            digest_source="sample",
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            openai_base_url=model.url,
-            openai_api_key="sk-bench",
-        )
+        settings = Settings(digest_source="sample", openai_base_url=model.url, openai_api_key="sk-bench")
         threads, store = MemoryThreadLinks(), MemoryDigestStore()
         source = DatedSampleSource(papers=99)
         prebuilt = make_digest_service(settings, source=source, store=store)
@@ -74,7 +67,8 @@ async def main() -> None:
         # the bot's own service: a cold model cache, so the burst's day is a real build
         handler = CommandHandler(digests=make_digest_service(settings, source=source, store=store), threads=threads)
         services = BotServices(handler=handler, threads=threads, seen_events=MemorySeenEvents())
-        adapter = create_adapter(settings, services)
+        slack_settings = SlackSettings(bot_token="xoxb-bench", signing_secret=SECRET, api_url=slack.api_url)
+        adapter = create_adapter(slack_settings, services)
         web_app = web.Application()
         adapter.install_routes(web_app)
         server = TestServer(web_app, host="127.0.0.1", port=0)
