@@ -241,9 +241,9 @@ class LlmGateway:
                 return None
             if error.code == "insufficient_quota":
                 return None
-            asked = retry_after_seconds(error.response.headers)
-            if asked is not None:
-                wait = min(asked, MAX_RETRY_AFTER_SECONDS)  # a bad header must not stall a run
+            # Clamped by the parser: a bad header (nan, inf, year 9999) must not stall a run.
+            wait = retry_after_seconds(error.response.headers, ceiling=MAX_RETRY_AFTER_SECONDS)
+            if wait is not None:
                 if error.status_code == 429:
                     self._limiter.pause(wait)
                 # A little jitter on top, so the callers told the same wait do not return at once.
