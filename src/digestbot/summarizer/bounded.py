@@ -79,14 +79,15 @@ class BoundedMap(MutableMapping[_K, _V]):
 
     def _trim(self) -> None:
         """Drop expired entries, then the least recently used beyond ``max_items``. Entries are
-        kept in order of last use, so both scans stop at the first entry that must stay (entries
-        in use are stepped over)."""
+        kept in order of last use, so the scan stops at the first entry that must stay (entries
+        in use are stepped over, so the map may exceed its bound while they are in use)."""
         now = self._clock()
         excess = len(self._entries) - self.max_items
+        newest = next(reversed(self._entries), None)
         leaving = []
         for key, (value, stamp) in self._entries.items():
             stale = self._ttl is not None and now - stamp >= self._ttl
-            if not stale and excess <= 0:
+            if not stale and (excess <= 0 or key == newest):  # never evict what was just written
                 break
             if not self._in_use(value):
                 leaving.append(key)
