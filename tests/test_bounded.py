@@ -1,6 +1,6 @@
 import asyncio
 
-from digestbot.summarizer.bounded import BoundedMap
+from digestbot.summarizer.bounded import BoundedMap, is_held
 
 
 class Clock:
@@ -36,7 +36,7 @@ def test_entries_untouched_for_the_ttl_are_forgotten() -> None:
 
 def test_entries_in_use_are_never_dropped() -> None:
     async def scenario() -> None:
-        locks: BoundedMap[str, asyncio.Lock] = BoundedMap(max_items=1, in_use=lambda lock: lock.locked())
+        locks: BoundedMap[str, asyncio.Lock] = BoundedMap(max_items=1, in_use=is_held)
         held = locks.get_or_create("busy", asyncio.Lock)
         async with held:
             locks.get_or_create("other", asyncio.Lock)

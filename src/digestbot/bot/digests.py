@@ -10,13 +10,14 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.bounded import BoundedMap, is_held
 from digestbot.summarizer.chart import render_chart
 from digestbot.summarizer.cpu import run_cpu_bound
+from digestbot.summarizer.io_pools import db_call, source_call
 from digestbot.summarizer.models import Digest, Paper, PaperSummary
 from digestbot.summarizer.pipeline import Progress, build_digest
 from digestbot.summarizer.ranking import RecentPaper
@@ -34,6 +35,8 @@ CHARTS_KEPT = 32
 # TREND_DAYS announcement days, found within two weeks (arXiv announces five days a week).
 NOVELTY_DAYS = 30
 TREND_WINDOW_DAYS = 14
+# One build lock per (date, language) being built; idle ones are forgotten beyond this many.
+LOCKS_KEPT = 64
 
 
 class DigestStore(Protocol):
@@ -100,10 +103,12 @@ class DigestService:
         self.store = store or MemoryDigestStore()
         self.language = language
         self._clock = clock
-        self._locks: dict[tuple[dt.date | None, str], asyncio.Lock] = {}
-        self._latest: dict[str, tuple[dt.date, float]] = {}
-        self._charts: OrderedDict[tuple[dt.date, str, tuple[str, ...]], bytes] = OrderedDict()
-        self._histories: OrderedDict[tuple[dt.date, str, str], list[dict[str, int]]] = OrderedDict()
+        self._locks: BoundedMap[tuple[dt.date | None, str], asyncio.Lock] = BoundedMap(
+            max_items=LOCKS_KEPT, in_use=is_held
+        )
+        self._latest: BoundedMap[str, tuple[dt.date, float]] = BoundedMap(max_items=LOCKS_KEPT)
+        self._charts: BoundedMap[tuple[dt.date, str, tuple[str, ...]], bytes] = BoundedMap(max_items=CHARTS_KEPT)
+        self._histories: BoundedMap[tuple[dt.date, str, str], list[dict[str, int]]] = BoundedMap(max_items=CHARTS_KEPT)
 
     async def digest(
         self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
@@ -111,19 +116,19 @@ class DigestService:
         """The digest of ``day`` (``None``: the latest announcement), built at most once."""
         language = language or self.language
         day = day or self._recent_latest(language)
-        if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
+        if day is not None and (cached := await self._stored(day, language)):
             return cached
-        async with self._locks.setdefault((day, language), asyncio.Lock()):
-            if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
+        async with self._locks.get_or_create((day, language), asyncio.Lock):
+            if day is not None and (cached := await self._stored(day, language)):
                 return cached
             progress(f"Fetching papers from {self.source.name}…")
-            listing = await asyncio.to_thread(self.source.listing, day)
+            listing = await source_call(self.source.listing, day)
             if day is None:
                 self._latest[language] = (listing.date, self._clock())
-            if cached := self.store.load_digest(listing.date, language, self.source.name):
+            if cached := await self._stored(listing.date, language):
                 return cached
             progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
-            recent = await asyncio.to_thread(self._recent_papers, listing.date, language)
+            recent = await db_call(self._recent_papers, listing.date, language)
             digest = await build_digest(
                 listing,
                 taxonomy=self.taxonomy,
@@ -133,9 +138,12 @@ class DigestService:
                 recent=recent,
                 progress=progress,
             )
-            self.store.save_digest(digest)
+            await db_call(self.store.save_digest, digest)
             log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
             return digest
+
+    async def _stored(self, day: dt.date | None, language: str) -> Digest | None:
+        return await db_call(self.store.load_digest, day, language, self.source.name)
 
     def _recent_papers(self, day: dt.date, language: str) -> list[RecentPaper]:
         """The papers of the last 30 days' digests, for the novelty signal of the ranking."""
@@ -146,16 +154,14 @@ class DigestService:
         """Counts per category of the last announcement days before the digest's (newest first,
         at most TREND_DAYS); kept, since every channel's chart and trend lines ask for them."""
         key = (digest.date, digest.language, digest.source)
-        if key in self._histories:
-            self._histories.move_to_end(key)
-        else:
+
+        def counts() -> list[dict[str, int]]:
             stored = self.store.recent_digests(
                 digest.date, language=digest.language, source=digest.source, days=TREND_WINDOW_DAYS
             )
-            self._histories[key] = [d.counts for d in stored[:TREND_DAYS]]
-            if len(self._histories) > CHARTS_KEPT:
-                self._histories.popitem(last=False)
-        return self._histories[key]
+            return [d.counts for d in stored[:TREND_DAYS]]
+
+        return self._histories.get_or_create(key, counts)
 
     def history_means(self, digest: Digest) -> dict[str, float]:
         """Papers a day per category (by name) over the last announcement days before the
@@ -183,42 +189,39 @@ class DigestService:
         """The PNG for a digest (or a category subset of it), drawn once; the most recent few are
         kept, since a bot running for months sees a new date every day."""
         key = (digest.date, digest.language, tuple(s.category.slug for s in digest.sections))
-        if key in self._charts:
-            self._charts.move_to_end(key)
-        else:
-            self._charts[key] = render_chart(
+        return self._charts.get_or_create(
+            key,
+            lambda: render_chart(
                 digest.counts,
                 day=digest.date,
                 language=digest.language,
                 means=self.history_means(digest),
                 mean_days=len(self._history(digest)),
-            )
-            if len(self._charts) > CHARTS_KEPT:
-                self._charts.popitem(last=False)
-        return self._charts[key]
+            ),
+        )
 
     async def paper(self, arxiv_id: str) -> Paper:
         """A paper from a stored digest if we have it (no request), else from the source."""
-        for digest in self._known_digests():
+        for digest in await self._known_digests():
             for paper in digest.papers:
                 if paper.arxiv_id == arxiv_id:
                     return paper
-        return await asyncio.to_thread(self.source.paper, arxiv_id)
+        return await source_call(self.source.paper, arxiv_id)
 
     async def summarize_paper(self, paper: Paper, *, language: str | None = None) -> PaperSummary:
         return await self.summarizer.summarize_paper(paper, language=language or self.language)
 
-    def find_by_title(self, words: str) -> Sequence[Paper]:
+    async def find_by_title(self, words: str) -> Sequence[Paper]:
         """Papers of the stored digests whose titles contain every word (``/digest paper <words>``)."""
         wanted = [w.lower() for w in words.split()]
         found: dict[str, Paper] = {}
-        for digest in self._known_digests():
+        for digest in await self._known_digests():
             for paper in digest.papers:
                 title = paper.title.lower()
                 if all(word in title for word in wanted):
                     found.setdefault(paper.arxiv_id, paper)
         return list(found.values())
 
-    def _known_digests(self) -> list[Digest]:
-        latest = self.store.load_digest(None, self.language, self.source.name)
+    async def _known_digests(self) -> list[Digest]:
+        latest = await self._stored(None, self.language)
         return [latest] if latest else []

@@ -12,10 +12,23 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+
+CHANNELS_KEPT = 10_000
+"""The bound of the maps keyed by channel (pacers, caches): far more than a workspace's busy ones."""
+
+
+class _Lock(Protocol):
+    def locked(self) -> bool: ...
+
+
+def is_held(lock: _Lock) -> bool:
+    """``in_use`` for maps of locks (asyncio or threading): a held lock must stay, or a second
+    caller would get a fresh lock for the same key and both would run."""
+    return lock.locked()
 
 
 def _never_in_use(_: object) -> bool:

@@ -6,7 +6,7 @@ bounded pool instead of asyncio's shared default executor:
 
 * **database** calls (:func:`db_call`): SQLite waits up to its busy timeout while another
   process holds the write lock, so a few threads queue there while the loop keeps answering;
-* **arXiv** requests (:func:`arxiv_call`): the pacer spaces them 3 s apart and arXiv may say
+* **paper source** calls, arXiv's above all (:func:`source_call`): the pacer spaces them 3 s apart and arXiv may say
   "retry after" for minutes, so a backlog of listings waits here, never in the default executor
   that aiohttp needs for DNS lookups and that other code reaches through ``asyncio.to_thread``.
 
@@ -27,12 +27,12 @@ _T = TypeVar("_T")
 
 DB_THREADS = 4
 """Enough for a read to pass a write that waits on SQLite's lock; PostgreSQL's pool is 5 by default."""
-ARXIV_THREADS = 2
+SOURCE_THREADS = 2
 """arXiv takes one request at a time anyway (the pacer); a second thread lets a full-text fetch
 wait for its turn while a listing waits for its own, instead of behind it."""
 
 _DB = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="digestbot-db")
-_ARXIV = ThreadPoolExecutor(max_workers=ARXIV_THREADS, thread_name_prefix="digestbot-arxiv")
+_SOURCES = ThreadPoolExecutor(max_workers=SOURCE_THREADS, thread_name_prefix="digestbot-source")
 
 
 async def run_in(executor: Executor, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
@@ -48,6 +48,6 @@ async def db_call(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwarg
     return await run_in(_DB, function, *args, **kwargs)
 
 
-async def arxiv_call(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    """A paper source or full-text call (paced, may wait for arXiv) in the arXiv pool."""
-    return await run_in(_ARXIV, function, *args, **kwargs)
+async def source_call(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """A paper source or full-text call (paced, may wait for arXiv) in the sources' pool."""
+    return await run_in(_SOURCES, function, *args, **kwargs)

@@ -18,9 +18,7 @@ MAX_RETRY_AFTER_SECONDS = 300.0
 """The default ceiling: no server makes a request of ours wait more than five minutes."""
 
 
-def retry_after_seconds(
-    headers: Mapping[str, str] | None, *, ceiling: float = MAX_RETRY_AFTER_SECONDS
-) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str] | None, *, ceiling: float = MAX_RETRY_AFTER_SECONDS) -> float | None:
     """Seconds from ``retry-after-ms`` (OpenAI) or ``retry-after`` (seconds or an HTTP date),
     clamped to ``[0, ceiling]``; ``None`` when absent or unreadable (``nan`` and garbage alike).
     ``headers`` must look names up case-insensitively, as ``requests`` and ``httpx`` headers do."""

@@ -6,7 +6,6 @@ Adapters call :meth:`CommandHandler.handle` after they have acknowledged the pla
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Digest
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.sources.base import SourceError
@@ -96,7 +96,9 @@ class CommandHandler:
         """A message in a thread: answered when the thread is a digest's, ignored otherwise."""
         if conversation.thread_id is None or self.threads is None or self.questions is None:
             return None
-        link = self.threads.lookup(conversation.platform, conversation.channel_id, conversation.thread_id)
+        link = await db_call(
+            self.threads.lookup, conversation.platform, conversation.channel_id, conversation.thread_id
+        )
         if link is None:
             return None
         try:
@@ -128,12 +130,12 @@ class CommandHandler:
         """The channel's own post when it is subscribed (detail, interests), else the brief one."""
         preferences = None
         if self.subscriptions is not None:
-            preferences = await asyncio.to_thread(self.subscriptions.post_preferences, conversation)
+            preferences = await db_call(self.subscriptions.post_preferences, conversation)
         detail, interests = preferences or ("brief", ())
         if interests:
             ranks = await run_cpu_bound(ranked_for, digest, interests)
             digest = digest.model_copy(update={"ranks": ranks})
-        trends = tuple(await asyncio.to_thread(self.digests.trends, digest))
+        trends = tuple(await db_call(self.digests.trends, digest))
         chart = await self.digests.chart_png(digest)
         return DigestReply(digest=digest, chart_png=chart, detail=detail, trends=trends)
 

@@ -10,8 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
+from digestbot.summarizer.bounded import BoundedMap
+
 if TYPE_CHECKING:
     from digestbot.bot.config import Settings
+
+
+BUCKETS_KEPT = 100_000
+"""Beyond this many recent askers, the least recent one's bucket is dropped (refilled early)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,11 @@ class RateLimiter:
         self._capacity = float(max(1, per_hour))
         self._refill_per_second = self._capacity / 3600.0
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        # A bucket untouched for an hour is full again, the same as no bucket: forgetting it
+        # then changes nothing, and keeps a workspace's every user and channel from piling up.
+        self._buckets: BoundedMap[str, tuple[float, float]] = BoundedMap(
+            max_items=BUCKETS_KEPT, ttl_seconds=3600.0, clock=clock
+        )
 
     def wait_seconds(self, key: str) -> float:
         """0 if ``key`` may ask now, else how long until it may."""

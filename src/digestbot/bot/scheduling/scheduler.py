@@ -38,6 +38,7 @@ from digestbot.bot.delivery.service import DeliveryResult, DeliveryService, Outc
 from digestbot.bot.digests import DigestService
 from digestbot.bot.scheduling.subscriptions import Subscription, SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Note
 from digestbot.summarizer.sources.base import NoAnnouncement, SourceError
 from digestbot.summarizer.sources.calendar import ANNOUNCEMENT_TIME, EASTERN, latest_announcement
@@ -161,9 +162,9 @@ class DigestScheduler:
         else:
             self._schedule(subscription)
 
-    def resync(self) -> None:
+    def resync(self, active: list[Subscription] | None = None) -> None:
         """Match the jobs to the database: changes made by the CLI or another instance arrive here."""
-        wanted = {s.channel_key: s for s in self._active()}
+        wanted = {s.channel_key: s for s in (self._active() if active is None else active)}
         for key in set(self._scheduled) - set(wanted):
             self._unschedule(key)
         for subscription in wanted.values():
@@ -216,18 +217,19 @@ class DigestScheduler:
     async def run_subscription(self, key: str) -> DeliveryResult | None:
         """The cron job: deliver the edition of the run that is due now."""
         platform, _, channel_id = key.partition(":")
-        subscription = self.subscriptions.get(platform, channel_id)
+        subscription = await db_call(self.subscriptions.get, platform, channel_id)
         if subscription is None or not self._postable(subscription):
             return None
         return await self._deliver(subscription, subscription.last_fire(self.clock()))
 
     async def catch_up(self) -> list[DeliveryResult]:
         """Deliver every subscription whose time passed today and whose edition is not posted."""
-        self.resync()
+        active = await db_call(self._active)
+        self.resync(active)
         now = self.clock()
         first_check, self._started_catch_up = not self._started_catch_up, True
         due = []
-        for subscription in self._active():
+        for subscription in active:
             scheduled = subscription.last_fire(now)
             if scheduled.date() == now.astimezone(subscription.zone).date():
                 due.append((subscription, scheduled))
@@ -238,7 +240,7 @@ class DigestScheduler:
 
     async def prebuild(self) -> None:
         """Build the next edition for every language in use, before the first channel asks."""
-        active = self._active()
+        active = await db_call(self._active)
         languages = sorted({s.language for s in active})
         now = self.clock()
         day = self.edition(now)
@@ -310,9 +312,7 @@ class DigestScheduler:
         day = self.edition(scheduled)
         if day is None:
             return
-        delivered = await asyncio.to_thread(
-            self.delivery.deliveries.find, subscription.platform, subscription.channel_id, day
-        )
+        delivered = await db_call(self.delivery.deliveries.find, subscription.platform, subscription.channel_id, day)
         if delivered is None or delivered.status != "done":
             log.warning(
                 "%s: the run of %s (digest of %s) was missed while the bot was down; not posting it late",

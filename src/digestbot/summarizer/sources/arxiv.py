@@ -9,10 +9,10 @@ arXiv's terms for its legacy APIs (API and RSS together): no more than one reque
 seconds, one connection at a time (https://info.arxiv.org/help/api/tou.html). Every request of an
 :class:`ArxivSource`, both endpoints and every page and retry, goes through a
 :class:`PoliteTransport` whose :class:`ArxivPacer` (reserved slots, one connection) the full-text
-fetcher shares. The bot calls sources through :func:`~digestbot.summarizer.io_pools.arxiv_call`, a
-small pool of its own, so a backlog of paced requests never occupies asyncio's default executor. arXiv also answers load with 429/503
-(or HTTP 200 and the body ``Rate exceeded.``); those are retried with backoff and then reported as
-:class:`SourceUnavailable`, never as an empty day.
+fetcher shares. The bot calls sources through :func:`~digestbot.summarizer.io_pools.source_call`, a
+small pool of its own, so a backlog of paced requests never occupies asyncio's default executor.
+arXiv also answers load with 429/503 (or HTTP 200 and the body ``Rate exceeded.``); those are
+retried with backoff and then reported as :class:`SourceUnavailable`, never as an empty day.
 """
 
 from __future__ import annotations
