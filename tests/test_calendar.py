@@ -142,7 +142,7 @@ def test_require_announced_explains_the_future() -> None:
 
 @pytest.mark.parametrize("day", [dt.date.min, dt.date(1991, 8, 13), dt.date.max])
 def test_dates_arxiv_cannot_have_are_explained_not_overflowed(day: dt.date) -> None:
-    with pytest.raises(NoAnnouncement, match="before arXiv's first announcement|in the future"):
+    with pytest.raises(NoAnnouncement, match=r"before arXiv's first announcement|in the future"):
         require_announced(day, now=et(2024, 10, 7, 21, 0))
 
 
