@@ -52,6 +52,8 @@ MAX_CONCURRENT_DELIVERIES = 10
 """Channels posted to at once. At one message per second per channel that is ≤ 10 messages per
 second overall: under Discord's 50 requests/s and Slack's workspace-wide posting limit."""
 SHUTDOWN_WAIT = 30.0
+PURGE_AT = dt.time(4, 17)
+"""UTC time of the daily retention purge: after Asian mornings' posts, before European ones."""
 _PREBUILD_AT = (dt.datetime.combine(dt.date(2000, 1, 3), ANNOUNCEMENT_TIME) + READY_DELAY).time()
 
 Edition = Callable[[dt.datetime], dt.date | None]
@@ -84,6 +86,7 @@ class DigestScheduler:
         max_concurrent: int = MAX_CONCURRENT_DELIVERIES,
         batch_digests: Callable[[dt.datetime], DigestService] | None = None,
         batch_lead: dt.timedelta = dt.timedelta(hours=3),
+        purge: Callable[[], str] | None = None,
     ) -> None:
         """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
 
@@ -92,6 +95,7 @@ class DigestScheduler:
         post is at least ``batch_lead`` away, and falls back to direct calls at the deadline.
         """
         self.batch_digests = batch_digests
+        self.purge = purge
         self.batch_lead = batch_lead
         self.subscriptions = subscriptions
         self.delivery = delivery
@@ -139,6 +143,13 @@ class DigestScheduler:
             id="prebuild",
             replace_existing=True,
         )
+        if self.purge is not None:
+            scheduler.add_job(
+                self.housekeeping,
+                CronTrigger(hour=PURGE_AT.hour, minute=PURGE_AT.minute, timezone=dt.UTC),
+                id="purge",
+                replace_existing=True,
+            )
         scheduler.start(paused=paused)
 
     async def shutdown(self) -> None:
@@ -255,6 +266,15 @@ class DigestScheduler:
                 log.info("pre-built the %s digest of %s", language, digest.date)
             except SourceError as error:
                 log.info("no %s digest to pre-build: %s", language, error)
+
+    async def housekeeping(self) -> None:
+        """The daily retention purge (``purge``), in the database pool, never on the loop."""
+        if self.purge is None:
+            return
+        try:
+            log.info("%s", await db_call(self.purge))
+        except Exception:
+            log.exception("the retention purge failed; it runs again tomorrow")
 
     # --- one delivery -----------------------------------------------------------------
 
