@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from digestbot.app.cli import app
+from digestbot.app.wiring import build_bot
+from digestbot.bot.config import load_settings
 from digestbot.bot.ports import ThreadLink
 from digestbot.bot.storage.db import open_database
 from digestbot.bot.storage.deliveries import SqlDeliveries
@@ -102,3 +106,15 @@ def test_digestbot_purge_runs_it_by_hand(database_url: str, monkeypatch: pytest.
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Purged rows older than 30 days: llm_cache 1, llm_usage 1, thread_links 1")
     assert _count(sessions, "llm_cache") == 0
+
+
+def test_the_running_bot_purges_with_its_configured_horizon(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    sessions = open_database(url)
+    _write_everything(sessions, at=OLD, tag="old")
+    _write_everything(sessions, at=RECENT, tag="recent")
+    bot = build_bot(load_settings(database_url=url, digest_source="sample", digest_retention_days=30))
+
+    asyncio.run(bot.scheduler.housekeeping())  # what the daily job runs
+
+    assert _count(sessions, "llm_cache") == _count(sessions, "thread_links") == 1
