@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,29 +149,33 @@ def link_thread(folder: str) -> None:
     SqlThreadLinks(sessions).link(ThreadLink("slack", CHANNEL, PARENT_TS, None, "en", ("2606.26650",)))
 
 
-async def while_database_locked(folder: str) -> tuple[list[float], list[float]]:
+async def while_database_locked(folder: str) -> dict[str, list[float]]:
     """The day's digest is built first, so the load during the lock is database work (thread
-    lookups, dedupe, stored digests, subscriptions), not the CPU of a build. The first figures
-    are the idle bot's, the noise floor of the machine the benchmark runs on."""
+    lookups, dedupe, stored digests, subscriptions), not the CPU of a build. Also measured: the
+    idle bot (the noise floor of this machine) and the same load with no lock (what the load's
+    own work on the loop costs, lock or not)."""
     link_thread(folder)
     async with running_bot(folder, DIGEST_SOURCE="sample") as (port, socket_mode, slack):
         await socket_mode.push("slash_commands", command("llm", 999))
         await slack.until(lambda: bool(slack.calls_to("chat.postMessage")), timeout=120)
         idle = await measure(port, LOCK_SECONDS, asyncio.sleep, 0)
+
+        async def load(first: int, until_done: Callable[[], Awaitable[object]]) -> None:
+            for number in range(first, first + 20):
+                await socket_mode.push("events_api", question(number))
+                await socket_mode.push("slash_commands", command("llm", number))
+                await socket_mode.push("slash_commands", command("settings", number))
+            await until_done()
+
         locker = await asyncio.create_subprocess_exec(
             sys.executable, "-c", LOCKER, f"{folder}/bot.db", str(LOCK_SECONDS), stdout=asyncio.subprocess.PIPE
         )
         assert locker.stdout is not None
         await locker.stdout.readline()  # "locked"
-
-        async def load() -> None:
-            for number in range(20):
-                await socket_mode.push("events_api", question(number))
-                await socket_mode.push("slash_commands", command("llm", number))
-                await socket_mode.push("slash_commands", command("settings", number))
-            await locker.wait()
-
-        return idle, await measure(port, LOCK_SECONDS + 1, load)
+        locked = await measure(port, LOCK_SECONDS + 1, load, 0, locker.wait)
+        await asyncio.sleep(LOCK_SECONDS)  # let the backlog drain
+        unlocked = await measure(port, LOCK_SECONDS + 1, load, 100, partial(asyncio.sleep, LOCK_SECONDS))
+        return {"idle": idle, "locked": locked, "unlocked": unlocked}
 
 
 async def while_arxiv_fails(folder: str) -> list[float]:
@@ -194,9 +199,10 @@ def report(name: str, latencies: list[float]) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        idle, locked = await while_database_locked(folder)
-    report("(0) idle bot, the noise floor of this machine", idle)
-    report(f"(a) SQLite write lock held {LOCK_SECONDS:.0f} s by another process", locked)
+        figures = await while_database_locked(folder)
+    report("(0) idle bot, the noise floor of this machine", figures["idle"])
+    report(f"(a) SQLite write lock held {LOCK_SECONDS:.0f} s by another process", figures["locked"])
+    report("(a') the same questions and commands with no lock", figures["unlocked"])
     with tempfile.TemporaryDirectory() as folder:
         report("(b) arXiv answering 503 + Retry-After: 2, ten past dates asked", await while_arxiv_fails(folder))
 
