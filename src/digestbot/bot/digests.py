@@ -37,6 +37,11 @@ NOVELTY_DAYS = 30
 TREND_WINDOW_DAYS = 14
 # One build lock per (date, language) being built; idle ones are forgotten beyond this many.
 LOCKS_KEPT = 64
+# A digest read from the store is reused this long: commands arriving together (or released
+# together by a database lock) read and parse it once, not once each; parsing a day's digest
+# holds the GIL for milliseconds, which the event loop would feel. Another instance's rebuild of
+# the day shows up here within this time.
+STORED_TTL_SECONDS = 60.0
 
 
 class DigestStore(Protocol):
@@ -107,6 +112,9 @@ class DigestService:
             max_items=LOCKS_KEPT, in_use=is_held
         )
         self._latest: BoundedMap[str, tuple[dt.date, float]] = BoundedMap(max_items=LOCKS_KEPT)
+        self._reads: BoundedMap[tuple[dt.date | None, str], asyncio.Future[Digest | None]] = BoundedMap(
+            max_items=LOCKS_KEPT, ttl_seconds=STORED_TTL_SECONDS, clock=clock
+        )
         self._charts: BoundedMap[tuple[dt.date, str, tuple[str, ...]], bytes] = BoundedMap(max_items=CHARTS_KEPT)
         self._histories: BoundedMap[tuple[dt.date, str, str], list[dict[str, int]]] = BoundedMap(max_items=CHARTS_KEPT)
 
@@ -139,11 +147,25 @@ class DigestService:
                 progress=progress,
             )
             await db_call(self.store.save_digest, digest)
+            self._reads.clear()  # the new digest may be the latest too
             log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
             return digest
 
     async def _stored(self, day: dt.date | None, language: str) -> Digest | None:
-        return await db_call(self.store.load_digest, day, language, self.source.name)
+        """The stored digest, read once for every caller within :data:`STORED_TTL_SECONDS`; a miss
+        or a failed read is not kept."""
+        key = (day, language)
+        reading = self._reads.get_or_create(
+            key, lambda: asyncio.ensure_future(db_call(self.store.load_digest, day, language, self.source.name))
+        )
+        try:
+            found = await asyncio.shield(reading)
+        except Exception:
+            self._reads.pop(key, None)
+            raise
+        if found is None:
+            self._reads.pop(key, None)
+        return found
 
     def _recent_papers(self, day: dt.date, language: str) -> list[RecentPaper]:
         """The papers of the last 30 days' digests, for the novelty signal of the ranking."""
