@@ -177,7 +177,7 @@ class CommandHandler:
         if looks_like_arxiv_ref(query) or _ID_LIKE.match(query):
             paper = await self.digests.paper(parse_arxiv_ref(query).arxiv_id)
         else:
-            matches = self.digests.find_by_title(query)
+            matches = await self.digests.find_by_title(query)
             if not matches:
                 raise CommandError(
                     f"No paper in the recent digests has '{echo(query)}' in its title; try its arXiv id."
