@@ -15,7 +15,7 @@ import pytest
 
 from digestbot import __version__
 from digestbot.summarizer.models import Paper
-from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivSource
+from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivPacer, ArxivSource
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
     NoAnnouncement,
@@ -398,3 +398,32 @@ def test_one_request_at_a_time_across_threads(server: FakeArxivServer) -> None:
     assert len(server.requests) == 3
     assert server.max_in_flight == 1
     assert min(gaps(server)) >= FAST
+
+
+def test_callers_waiting_for_their_turn_hold_no_lock() -> None:
+    """Two callers can both be asleep waiting for their slots: neither sleeps under a lock, so a
+    long ``Retry-After`` never makes other threads queue on a lock (arXiv is still paced)."""
+    sleepers = threading.Semaphore(0)
+    wake = threading.Event()
+    fake = FakeTime()
+
+    def sleep(seconds: float) -> None:
+        sleepers.release()
+        wake.wait()
+        fake.sleep(seconds)
+
+    pacer = ArxivPacer(min_interval_seconds=3.0, clock=fake.clock, sleep=sleep)
+    with pacer.turn():
+        pass  # the next two callers must wait 3 s and 6 s
+
+    def request() -> None:
+        with pacer.turn():
+            pass
+
+    callers = [threading.Thread(target=request) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    assert sleepers.acquire(timeout=30) and sleepers.acquire(timeout=30)  # both asleep at once
+    wake.set()
+    for caller in callers:
+        caller.join()

@@ -140,6 +140,12 @@ def test_require_announced_explains_the_future() -> None:
     require_announced(MON, now=et(2024, 10, 7, 20, 0))
 
 
+@pytest.mark.parametrize("day", [dt.date.min, dt.date(1991, 8, 13), dt.date.max])
+def test_dates_arxiv_cannot_have_are_explained_not_overflowed(day: dt.date) -> None:
+    with pytest.raises(NoAnnouncement, match=r"before arXiv's first announcement|in the future"):
+        require_announced(day, now=et(2024, 10, 7, 21, 0))
+
+
 def test_a_feed_is_dated_the_morning_after_its_announcement() -> None:
     assert announcement_before_mailing(MON) == SUN
     assert announcement_before_mailing(FRI) == THU

@@ -73,6 +73,9 @@ def test_wrong_date_for_a_file_and_future_dates_are_explained(tmp_path: Path) ->
     assert result.exit_code == 1 and "holds the papers of 2026-06-26" in result.stderr
     result = runner.invoke(app, ["digest", "-s", "sample", "--date", "2999-01-01", "-o", str(tmp_path)])
     assert result.exit_code == 1 and "in the future" in result.stderr
+    result = runner.invoke(app, ["digest", "-s", "sample", "--date", "0001-01-01", "-o", str(tmp_path)])
+    assert result.exit_code == 1 and "before arXiv's first announcement (1991-08-14)" in result.stderr
+    assert "Traceback" not in result.stderr
     result = runner.invoke(app, ["digest", "-s", "sample", "--date", "26/06/2026", "-o", str(tmp_path)])
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.stderr
 

@@ -14,6 +14,7 @@ from digestbot.bot.commands.grammar import (
     SubscribeCommand,
     UnsubscribeCommand,
     parse_command,
+    parse_date,
 )
 from digestbot.summarizer.taxonomy import load_taxonomy
 
@@ -58,6 +59,9 @@ def test_parses_the_design_grammar(text: str, command: object) -> None:
         ("search", "needs some words"),
         ("ask 2409.14674", "Usage"),
         ("llm 2026-13-45", "YYYY-MM-DD"),
+        ("llm 0001-01-01", "0001-01-01 is before arXiv's first announcement"),
+        ("1991-08-13", "before arXiv's first announcement"),
+        ("llm 9999-12-31", "9999-12-31 is in the future; arXiv's next announcement is"),
         ("search " + "x" * 400, "limit is 300"),
     ],
 )
@@ -77,3 +81,11 @@ def test_user_input_echoed_in_errors_is_inert() -> None:
         parse_command("<!channel> @everyone *bold*", TAXONOMY)
     message = str(error.value)
     assert "<" not in message and "@" not in message and "*" not in message
+
+
+def test_dates_run_from_arxivs_first_announcement_to_its_next_one() -> None:
+    thursday_night = dt.datetime(2024, 10, 4, 1, 0, tzinfo=dt.UTC)  # Thursday 21:00 in New York
+    assert parse_date("1991-08-14", now=thursday_night) == dt.date(1991, 8, 14)
+    assert parse_date("2024-10-06", now=thursday_night) == dt.date(2024, 10, 6)  # Sunday's, still to come
+    with pytest.raises(CommandError, match="2024-10-07 is in the future; arXiv's next announcement is Sunday"):
+        parse_date("2024-10-07", now=thursday_night)

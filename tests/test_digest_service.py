@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
-from digestbot.bot.digests import LATEST_TTL_SECONDS, DigestService
+from digestbot.bot.digests import LATEST_TTL_SECONDS, STORED_TTL_SECONDS, DigestService, MemoryDigestStore
+from digestbot.summarizer.models import Digest
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer
 from digestbot.summarizer.sources.base import Listing
@@ -65,3 +67,33 @@ async def test_each_language_is_built_once() -> None:
     english, korean = await digests.digest(language="en"), await digests.digest(language="ko")
     assert (english.language, korean.language) == ("en", "ko")
     assert await digests.digest(english.date, language="ko") is korean
+
+
+class CountingStore(MemoryDigestStore):
+    """The memory store, counting reads (each is a database query and a parse under ``run``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def load_digest(self, day: dt.date | None, language: str, source: str) -> Digest | None:
+        self.reads += 1
+        return super().load_digest(day, language, source)
+
+
+async def test_commands_arriving_together_read_a_stored_digest_once() -> None:
+    """After a database lock is released, the commands queued behind it must not each read and
+    parse the whole digest: parsing holds the GIL, and twenty at once stall the event loop."""
+    clock, store = Clock(), CountingStore()
+    built = await service(CountingSource(), clock).digest()
+    store.save_digest(built)
+    digests = service(CountingSource(), clock)
+    digests.store = store
+
+    found = await asyncio.gather(*(digests.digest(built.date) for _ in range(20)))
+
+    assert all(digest == built for digest in found)
+    assert store.reads == 1
+    clock.now += STORED_TTL_SECONDS  # another instance may have rebuilt the day meanwhile
+    await digests.digest(built.date)
+    assert store.reads == 2

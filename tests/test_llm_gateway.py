@@ -103,6 +103,18 @@ async def test_a_429_is_retried_after_the_retry_after_the_server_asked_for(serve
     assert any(2.0 <= wait <= 2.2 for wait in sleeps.waits), sleeps.waits
 
 
+@pytest.mark.parametrize("retry_after", [float("nan"), float("inf"), 1e308])
+async def test_an_untrusted_retry_after_gives_a_finite_wait(server: FakeOpenAIServer, retry_after: float) -> None:
+    """``Retry-After: nan`` once made the gateway sleep forever, holding the build's lock."""
+    sleeps = Sleeps()
+    gateway = gateway_for(server, sleeps=sleeps)
+    server.fail_next(Fault.http(429, retry_after=retry_after))
+
+    await gateway.complete(paper_prompt(PAPER, language="en"), PaperDigest, stage="summarize")
+
+    assert sleeps.waits and all(0.0 <= wait <= 150.0 for wait in sleeps.waits), sleeps.waits
+
+
 async def test_server_errors_are_retried_with_growing_backoff(server: FakeOpenAIServer) -> None:
     sleeps = Sleeps()
     gateway = gateway_for(server, sleeps=sleeps, backoff_seconds=1.0)

@@ -3,7 +3,6 @@ them so ``digestbot --help`` stays instant."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -94,8 +93,6 @@ def digest(
             focus = parse_interests(interests or "")
         except ValueError as error:
             raise Console.fail(f"--interests: {error}") from None
-        if day and day > dt.date.today() + dt.timedelta(days=1):
-            raise Console.fail(f"{day.isoformat()} is in the future; arXiv has not announced it yet.")
         bot = build_bot(settings, subscribed_only=False, progress=Console.progress)
         service = bot.digests
         if dry_run:

@@ -1,4 +1,4 @@
-"""``digestbot run``, ``post``, ``subscriptions list|add|remove`` and ``health``.
+"""``digestbot run``, ``post``, ``subscriptions list|add|remove``, ``health`` and ``purge``.
 
 Registered by ``digestbot.app.cli`` through ``COMMAND_MODULES``; heavy imports (SQLAlchemy,
 APScheduler, aiohttp, the adapters) stay inside the commands so ``digestbot --help`` is instant.
@@ -96,6 +96,25 @@ def health(
     typer.echo(json.dumps(report, indent=2))
     if report.get("status") != "ok":
         raise typer.Exit(code=1)
+
+
+def purge(
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, help="Keep this many days. [default: DIGEST_RETENTION_DAYS]")
+    ] = None,
+) -> None:
+    """Delete cached model replies, ledger rows, question turns, thread links, full texts and
+    finished deliveries older than the retention horizon (a running bot does this daily)."""
+
+    def run_purge() -> None:
+        from digestbot.bot.storage.db import open_database
+        from digestbot.bot.storage.retention import purge_and_describe
+
+        settings = load_cli_settings()
+        sessions = open_database(settings.database_url)
+        typer.echo(purge_and_describe(sessions, retention_days=days or settings.digest_retention_days))
+
+    _guarded(run_purge)
 
 
 subscriptions_app = typer.Typer(help="List, add or remove channels that get the daily digest.", no_args_is_help=True)
@@ -202,4 +221,5 @@ def register(app: typer.Typer) -> None:
     app.command()(run)
     app.command()(post)
     app.command()(health)
+    app.command()(purge)
     app.add_typer(subscriptions_app, name="subscriptions")

@@ -48,6 +48,7 @@ from digestbot.bot.storage.events import SqlSeenEvents
 from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.bot.storage.leases import SqlBuildLeases
 from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
+from digestbot.bot.storage.retention import purge_and_describe
 from digestbot.bot.storage.subscriptions import SqlSubscriptionStore
 from digestbot.bot.storage.threads import SqlThreadLinks
 from digestbot.bot.storage.turns import SqlThreadTurns
@@ -147,6 +148,7 @@ def _scheduler(
     digests: DigestService,
     *,
     batch: Callable[[dt.datetime], DigestService] | None,
+    purge: Callable[[], str],
     clock: Clock,
 ) -> DigestScheduler:
     """The daily schedule over every platform whose credentials are set."""
@@ -159,6 +161,7 @@ def _scheduler(
         clock=clock,
         batch_digests=batch,
         batch_lead=dt.timedelta(hours=settings.llm_batch_lead_hours),
+        purge=purge,
     )
 
 
@@ -217,7 +220,8 @@ def build_bot(
         clock=clock,
     )
     batch = _batch_digests(settings, sessions, digests, wanted) if gateway and settings.llm_batch_mode else None
-    scheduler = _scheduler(settings, subscription_store, delivery, digests, batch=batch, clock=clock)
+    purge = partial(purge_and_describe, sessions, retention_days=settings.digest_retention_days, clock=clock)
+    scheduler = _scheduler(settings, subscription_store, delivery, digests, batch=batch, purge=purge, clock=clock)
     subscriptions.watch(scheduler.refresh)
     questions = _question_service(settings, engine=engine, digests=digests, index=index, gateway=gateway)
     handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     arxiv_html_url: str = "https://arxiv.org/html"
 
     database_url: str = "sqlite:///./digestbot.db"
+    # Days of LLM cache, ledger, question turns, thread links, full texts and finished deliveries kept.
+    digest_retention_days: int = Field(default=90, ge=1, le=36_500)
     port: int = Field(default=3000, ge=1, le=65535)
 
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

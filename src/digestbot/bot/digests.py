@@ -10,14 +10,15 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from digestbot.bot.shared_builds import SharedBuilds
 from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.bounded import BoundedMap, is_held
 from digestbot.summarizer.chart import render_chart
 from digestbot.summarizer.cpu import run_cpu_bound
+from digestbot.summarizer.io_pools import db_call, source_call
 from digestbot.summarizer.models import Digest, Paper, PaperSummary
 from digestbot.summarizer.pipeline import Progress, build_digest
 from digestbot.summarizer.ranking import RecentPaper
@@ -35,6 +36,13 @@ CHARTS_KEPT = 32
 # TREND_DAYS announcement days, found within two weeks (arXiv announces five days a week).
 NOVELTY_DAYS = 30
 TREND_WINDOW_DAYS = 14
+# One build lock per (date, language) being built; idle ones are forgotten beyond this many.
+LOCKS_KEPT = 64
+# A digest read from the store is reused this long: commands arriving together (or released
+# together by a database lock) read and parse it once, not once each; parsing a day's digest
+# holds the GIL for milliseconds, which the event loop would feel. Another instance's rebuild of
+# the day shows up here within this time.
+STORED_TTL_SECONDS = 60.0
 
 
 class DigestStore(Protocol):
@@ -104,10 +112,15 @@ class DigestService:
         self.store = store or MemoryDigestStore()
         self.language = language
         self._clock = clock
-        self._locks: dict[tuple[dt.date | None, str], asyncio.Lock] = {}
-        self._latest: dict[str, tuple[dt.date, float]] = {}
-        self._charts: OrderedDict[tuple[dt.date, str, tuple[str, ...]], bytes] = OrderedDict()
-        self._histories: OrderedDict[tuple[dt.date, str, str], list[dict[str, int]]] = OrderedDict()
+        self._locks: BoundedMap[tuple[dt.date | None, str], asyncio.Lock] = BoundedMap(
+            max_items=LOCKS_KEPT, in_use=is_held
+        )
+        self._latest: BoundedMap[str, tuple[dt.date, float]] = BoundedMap(max_items=LOCKS_KEPT)
+        self._reads: BoundedMap[tuple[dt.date | None, str], asyncio.Future[Digest | None]] = BoundedMap(
+            max_items=LOCKS_KEPT, ttl_seconds=STORED_TTL_SECONDS, clock=clock
+        )
+        self._charts: BoundedMap[tuple[dt.date, str, tuple[str, ...]], bytes] = BoundedMap(max_items=CHARTS_KEPT)
+        self._histories: BoundedMap[tuple[dt.date, str, str], list[dict[str, int]]] = BoundedMap(max_items=CHARTS_KEPT)
 
     async def digest(
         self, day: dt.date | None = None, *, language: str | None = None, progress: Progress = _quiet
@@ -116,9 +129,9 @@ class DigestService:
         process by a lock, and across instances by :attr:`shared` (a lease in the database)."""
         language = language or self.language
         day = day or self._recent_latest(language)
-        if day is not None and (cached := self.store.load_digest(day, language, self.source.name)):
+        if day is not None and (cached := await self._stored(day, language)):
             return cached
-        async with self._locks.setdefault((day, language), asyncio.Lock()):
+        async with self._locks.get_or_create((day, language), asyncio.Lock):
             if day is not None:
                 return await self._once(day, language, lambda: self._fetch_and_build(day, language, progress))
             listing = await self._fetch(None, progress)
@@ -126,25 +139,26 @@ class DigestService:
             return await self._once(listing.date, language, lambda: self._build(listing, language, progress))
 
     async def _once(self, day: dt.date, language: str, build: Callable[[], Awaitable[Digest]]) -> Digest:
-        def stored() -> Digest | None:
-            return self.store.load_digest(day, language, self.source.name)
-
-        if (cached := stored()) is not None:
+        if (cached := await self._stored(day, language)) is not None:
             return cached
         if self.shared is None:
             return await build()
+
+        def stored() -> Digest | None:
+            return self.store.load_digest(day, language, self.source.name)
+
         return await self.shared.once(f"digest|{day}|{language}|{self.source.name}", build=build, stored=stored)
 
     async def _fetch(self, day: dt.date | None, progress: Progress) -> Listing:
         progress(f"Fetching papers from {self.source.name}…")
-        return await asyncio.to_thread(self.source.listing, day)
+        return await source_call(self.source.listing, day)
 
     async def _fetch_and_build(self, day: dt.date, language: str, progress: Progress) -> Digest:
         return await self._build(await self._fetch(day, progress), language, progress)
 
     async def _build(self, listing: Listing, language: str, progress: Progress) -> Digest:
         progress(f"{len(listing.papers)} papers announced on {listing.date.isoformat()}.")
-        recent = await asyncio.to_thread(self._recent_papers, listing.date, language)
+        recent = await db_call(self._recent_papers, listing.date, language)
         digest = await build_digest(
             listing,
             taxonomy=self.taxonomy,
@@ -154,9 +168,26 @@ class DigestService:
             recent=recent,
             progress=progress,
         )
-        self.store.save_digest(digest)
+        await db_call(self.store.save_digest, digest)
+        self._reads.clear()  # the new digest may be the latest too
         log.info("built digest %s/%s: %d papers", digest.date, language, len(digest.papers))
         return digest
+
+    async def _stored(self, day: dt.date | None, language: str) -> Digest | None:
+        """The stored digest, read once for every caller within :data:`STORED_TTL_SECONDS`; a miss
+        or a failed read is not kept."""
+        key = (day, language)
+        reading = self._reads.get_or_create(
+            key, lambda: asyncio.ensure_future(db_call(self.store.load_digest, day, language, self.source.name))
+        )
+        try:
+            found = await asyncio.shield(reading)
+        except Exception:
+            self._reads.pop(key, None)
+            raise
+        if found is None:
+            self._reads.pop(key, None)
+        return found
 
     def _recent_papers(self, day: dt.date, language: str) -> list[RecentPaper]:
         """The papers of the last 30 days' digests, for the novelty signal of the ranking."""
@@ -167,16 +198,14 @@ class DigestService:
         """Counts per category of the last announcement days before the digest's (newest first,
         at most TREND_DAYS); kept, since every channel's chart and trend lines ask for them."""
         key = (digest.date, digest.language, digest.source)
-        if key in self._histories:
-            self._histories.move_to_end(key)
-        else:
+
+        def counts() -> list[dict[str, int]]:
             stored = self.store.recent_digests(
                 digest.date, language=digest.language, source=digest.source, days=TREND_WINDOW_DAYS
             )
-            self._histories[key] = [d.counts for d in stored[:TREND_DAYS]]
-            if len(self._histories) > CHARTS_KEPT:
-                self._histories.popitem(last=False)
-        return self._histories[key]
+            return [d.counts for d in stored[:TREND_DAYS]]
+
+        return self._histories.get_or_create(key, counts)
 
     def history_means(self, digest: Digest) -> dict[str, float]:
         """Papers a day per category (by name) over the last announcement days before the
@@ -204,42 +233,39 @@ class DigestService:
         """The PNG for a digest (or a category subset of it), drawn once; the most recent few are
         kept, since a bot running for months sees a new date every day."""
         key = (digest.date, digest.language, tuple(s.category.slug for s in digest.sections))
-        if key in self._charts:
-            self._charts.move_to_end(key)
-        else:
-            self._charts[key] = render_chart(
+        return self._charts.get_or_create(
+            key,
+            lambda: render_chart(
                 digest.counts,
                 day=digest.date,
                 language=digest.language,
                 means=self.history_means(digest),
                 mean_days=len(self._history(digest)),
-            )
-            if len(self._charts) > CHARTS_KEPT:
-                self._charts.popitem(last=False)
-        return self._charts[key]
+            ),
+        )
 
     async def paper(self, arxiv_id: str) -> Paper:
         """A paper from a stored digest if we have it (no request), else from the source."""
-        for digest in self._known_digests():
+        for digest in await self._known_digests():
             for paper in digest.papers:
                 if paper.arxiv_id == arxiv_id:
                     return paper
-        return await asyncio.to_thread(self.source.paper, arxiv_id)
+        return await source_call(self.source.paper, arxiv_id)
 
     async def summarize_paper(self, paper: Paper, *, language: str | None = None) -> PaperSummary:
         return await self.summarizer.summarize_paper(paper, language=language or self.language)
 
-    def find_by_title(self, words: str) -> Sequence[Paper]:
+    async def find_by_title(self, words: str) -> Sequence[Paper]:
         """Papers of the stored digests whose titles contain every word (``/digest paper <words>``)."""
         wanted = [w.lower() for w in words.split()]
         found: dict[str, Paper] = {}
-        for digest in self._known_digests():
+        for digest in await self._known_digests():
             for paper in digest.papers:
                 title = paper.title.lower()
                 if all(word in title for word in wanted):
                     found.setdefault(paper.arxiv_id, paper)
         return list(found.values())
 
-    def _known_digests(self) -> list[Digest]:
-        latest = self.store.load_digest(None, self.language, self.source.name)
+    async def _known_digests(self) -> list[Digest]:
+        latest = await self._stored(None, self.language)
         return [latest] if latest else []

@@ -21,13 +21,13 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Self
 
 from digestbot.bot.commands.grammar import Command, DigestCommand, PaperCommand
+from digestbot.summarizer.bounded import BoundedMap
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -58,8 +58,11 @@ class TokenBuckets:
         self._capacity = float(max(1, capacity))
         self._refill_per_second = self._capacity / period
         self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        # A bucket untouched for a whole period is full again, the same as no bucket: forgetting
+        # it then changes nothing, and keeps every user and channel of a workspace from piling up.
+        self._buckets: BoundedMap[str, tuple[float, float]] = BoundedMap(
+            max_items=max_keys, ttl_seconds=period, clock=clock
+        )
 
     def wait_seconds(self, key: str) -> float:
         """0 if ``key`` may go now, else how long until it may."""
@@ -68,9 +71,6 @@ class TokenBuckets:
 
     def take(self, key: str) -> None:
         self._buckets[key] = (self._tokens(key) - 1.0, self._clock())
-        self._buckets.move_to_end(key)
-        while len(self._buckets) > self._max_keys:
-            self._buckets.popitem(last=False)
 
     def _tokens(self, key: str) -> float:
         tokens, stamp = self._buckets.get(key, (self._capacity, self._clock()))

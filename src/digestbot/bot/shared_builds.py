@@ -20,6 +20,8 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol, TypeVar
 
+from digestbot.summarizer.io_pools import db_call
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -65,11 +67,11 @@ class SharedBuilds:
         """
         waiting = False
         while True:
-            if await asyncio.to_thread(self.leases.claim, key, holder=self.holder, lease=self.lease):
+            if await db_call(self.leases.claim, key, holder=self.holder, lease=self.lease):
                 async with self._holding(key):
-                    found = await asyncio.to_thread(stored)
+                    found = await db_call(stored)
                     return found if found is not None else await build()
-            found = await asyncio.to_thread(stored)
+            found = await db_call(stored)
             if found is not None:
                 return found
             if not waiting:
@@ -84,7 +86,7 @@ class SharedBuilds:
             async with renewing(renew, lease=self.lease, what=f"the build of {key}"):
                 yield
         finally:
-            await asyncio.shield(asyncio.to_thread(self.leases.release, key, holder=self.holder))
+            await asyncio.shield(db_call(self.leases.release, key, holder=self.holder))
 
 
 @contextlib.asynccontextmanager
@@ -95,7 +97,7 @@ async def renewing(renew: Callable[[], bool], *, lease: dt.timedelta, what: str)
     async def beat() -> None:
         while True:
             await asyncio.sleep(lease.total_seconds() / 3)
-            if not await asyncio.to_thread(renew):
+            if not await db_call(renew):
                 log.warning("%s lost its lease to another instance (this one stalled)", what)
                 return
 

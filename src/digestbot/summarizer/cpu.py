@@ -8,12 +8,12 @@ slices, so a digest build never delays an acknowledgement noticeably.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
+
+from digestbot.summarizer.io_pools import run_in
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -23,8 +23,7 @@ _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digestbot-cpu")
 
 async def run_cpu_bound(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """Run ``function`` in the shared CPU worker and await its result."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_WORKER, functools.partial(function, *args, **kwargs))
+    return await run_in(_WORKER, function, *args, **kwargs)
 
 
 def keep_event_loop_responsive() -> None:

@@ -32,6 +32,7 @@ from digestbot.adapters.discord.transport import DiscordTransport, Pace
 from digestbot.bot.commands.handlers import Conversation
 from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.ports import BotServices
+from digestbot.summarizer.io_pools import db_call
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -67,7 +68,7 @@ class ThreadQuestions:
         mentioned = any(user.id == me.id for user in message.mentions)
         if not (mentioned or self.message_content):
             return  # without the intent its text is empty anyway
-        if not self.services.seen_events.first_time(f"discord:message:{message.id}"):
+        if not await db_call(self.services.seen_events.first_time, f"discord:message:{message.id}"):
             return
         channel_id, thread_id = await self._locate(message.channel)
         question = re.sub(rf"<@!?{me.id}>", "", message.content).strip()

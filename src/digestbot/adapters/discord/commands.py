@@ -49,6 +49,7 @@ from digestbot.bot.commands.handlers import Conversation
 from digestbot.bot.commands.replies import TextReply
 from digestbot.bot.limits import Refusal, Ticket
 from digestbot.bot.ports import BotServices
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Category
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -257,7 +258,7 @@ class DigestGroup(app_commands.Group):
         """Parse, refuse at once what the bot refuses (privately), else defer — privately for the
         commands whose answers only the asker sees — and answer."""
         conversation = conversation_for(interaction)
-        if not self.services.seen_events.first_time(f"discord:interaction:{interaction.id}"):
+        if not await db_call(self.services.seen_events.first_time, f"discord:interaction:{interaction.id}"):
             return
         if admin and not conversation.can_manage_channel:
             await self._refuse(interaction, NEEDS_MANAGE_CHANNELS)
@@ -287,7 +288,7 @@ class DigestGroup(app_commands.Group):
 
     async def _follow_up(self, interaction: discord.Interaction, question: str) -> None:
         conversation = conversation_for(interaction)
-        if not self.services.seen_events.first_time(f"discord:interaction:{interaction.id}"):
+        if not await db_call(self.services.seen_events.first_time, f"discord:interaction:{interaction.id}"):
             return
         if conversation.thread_id is None:
             await self._refuse(interaction, NOT_A_DIGEST_THREAD)

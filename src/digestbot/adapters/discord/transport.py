@@ -21,7 +21,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -30,6 +30,7 @@ import discord
 
 from digestbot.adapters.discord.outgoing import footer_text, send_kwargs
 from digestbot.bot.ports import OutgoingMessage, TransportError
+from digestbot.summarizer.bounded import CHANNELS_KEPT, BoundedMap, is_held
 
 # Discord: 1440 minutes = the thread hides after a day without messages (1-100 chars per name).
 THREAD_ARCHIVE_MINUTES = 1440
@@ -64,13 +65,14 @@ def marker_for(key: str) -> str:
 class _Pacer:
     def __init__(self, pace: Pace) -> None:
         self._pace = pace
-        self._sent: dict[int, deque[float]] = defaultdict(deque)
-        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Per channel, bounded: a bot in thousands of channels keeps the busy ones only.
+        self._sent: BoundedMap[int, deque[float]] = BoundedMap(max_items=CHANNELS_KEPT, ttl_seconds=3600.0)
+        self._locks: BoundedMap[int, asyncio.Lock] = BoundedMap(max_items=CHANNELS_KEPT, in_use=is_held)
 
     @contextlib.asynccontextmanager
     async def slot(self, channel_id: int) -> AsyncIterator[None]:
-        async with self._locks[channel_id]:
-            recent = self._sent[channel_id]
+        async with self._locks.get_or_create(channel_id, asyncio.Lock):
+            recent = self._sent.get_or_create(channel_id, deque)
             while recent and time.monotonic() - recent[0] >= self._pace.per_seconds:
                 recent.popleft()
             if len(recent) >= self._pace.burst:
@@ -97,8 +99,9 @@ class DiscordTransport:
         self._token = token
         self._pacer = _Pacer(pace or Pace())
         self._login_lock = asyncio.Lock()
-        self._channels: dict[int, discord.abc.Messageable] = {}
-        self._threads: set[int] = set()
+        self._channels: BoundedMap[int, discord.abc.Messageable] = BoundedMap(max_items=CHANNELS_KEPT)
+        # Threads we made; one forgotten is only asked for again (Discord answers "already exists").
+        self._threads: BoundedMap[int, bool] = BoundedMap(max_items=CHANNELS_KEPT)
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
@@ -182,7 +185,7 @@ class DiscordTransport:
             except discord.HTTPException as error:
                 if error.code != THREAD_ALREADY_EXISTS:
                     raise
-            self._threads.add(thread_id)
+            self._threads[thread_id] = True
         return self._partial(channel, thread_id)
 
     def _partial(self, channel: discord.abc.Messageable, thread_id: int) -> discord.PartialMessageable:

@@ -42,6 +42,7 @@ from digestbot.bot.commands.replies import DigestReply, PaperReply, PostedReply,
 from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.limits import Refusal, Ticket
 from digestbot.bot.ports import BotServices, OutgoingMessage, ThreadLink, TransportError
+from digestbot.summarizer.io_pools import db_call
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class SlackBot:
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         trigger_id = command.get("trigger_id")
-        if trigger_id and not self.services.seen_events.first_time(f"slack:command:{trigger_id}"):
+        if trigger_id and not await db_call(self.services.seen_events.first_time, f"slack:command:{trigger_id}"):
             await ack()  # a replay of a signed request: Slack gives every invocation its own trigger_id
             return
         try:
@@ -105,13 +106,13 @@ class SlackBot:
     async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         if not _is_thread_question(event, context.bot_user_id):
             return
-        if self._digest_thread(event) is not None:
-            self._take_question(body, event, context.bot_user_id)
+        if await self._digest_thread(event) is not None:
+            await self._take_question(body, event, context.bot_user_id)
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if _is_thread_question(event, context.bot_user_id) and self._digest_thread(event) is not None:
-            self._take_question(body, event, context.bot_user_id)
-        elif self._first_time(body, event, kind="hint"):
+        if _is_thread_question(event, context.bot_user_id) and await self._digest_thread(event) is not None:
+            await self._take_question(body, event, context.bot_user_id)
+        elif await self._first_time(body, event, kind="hint"):
             self._spawn(self._hint(event))
 
     # -- commands ------------------------------------------------------------------------------
@@ -182,22 +183,22 @@ class SlackBot:
 
     # -- thread questions ----------------------------------------------------------------------
 
-    def _digest_thread(self, event: dict[str, Any]) -> ThreadLink | None:
-        return self.services.threads.lookup(PLATFORM, event["channel"], event["thread_ts"])
+    async def _digest_thread(self, event: dict[str, Any]) -> ThreadLink | None:
+        return await db_call(self.services.threads.lookup, PLATFORM, event["channel"], event["thread_ts"])
 
-    def _take_question(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
-        if self._first_time(body, event, kind="message"):
+    async def _take_question(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
+        if await self._first_time(body, event, kind="message"):
             question = unescape(_without_mention(event.get("text") or "", bot_user_id)).strip()
             conversation = Conversation(PLATFORM, event["channel"], event["user"], thread_id=event["thread_ts"])
             self._spawn(self._answer_question(question, conversation, message_ts=event["ts"]))
 
-    def _first_time(self, body: dict[str, Any], event: dict[str, Any], *, kind: str) -> bool:
+    async def _first_time(self, body: dict[str, Any], event: dict[str, Any], *, kind: str) -> bool:
         """False for a re-delivered event, or for a message already handled via its twin event."""
         seen = self.services.seen_events
         event_id = body.get("event_id")
-        if event_id is not None and not seen.first_time(f"slack:event:{event_id}"):
+        if event_id is not None and not await db_call(seen.first_time, f"slack:event:{event_id}"):
             return False
-        return seen.first_time(f"slack:{kind}:{event['channel']}:{event['ts']}")
+        return await db_call(seen.first_time, f"slack:{kind}:{event['channel']}:{event['ts']}")
 
     async def _answer_question(self, question: str, conversation: Conversation, *, message_ts: str) -> None:
         channel_id, thread_id = conversation.channel_id, conversation.thread_id

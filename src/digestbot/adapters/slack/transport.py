@@ -30,6 +30,7 @@ from digestbot.adapters.slack.brief import PENDING_FILE
 from digestbot.adapters.slack.limits import LIMITS, POST_BURST, POSTS_PER_SECOND, SlackLimits
 from digestbot.adapters.slack.mrkdwn import escape
 from digestbot.bot.ports import OutgoingMessage, TransportError
+from digestbot.summarizer.bounded import CHANNELS_KEPT, BoundedMap
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ class Pacer:
         self._burst = burst
         self._clock = clock
         self._sleep = sleep
-        self._next_slot: dict[str, float] = {}
+        # Per channel; a channel quiet for an hour has no reservation left worth keeping.
+        self._next_slot: BoundedMap[str, float] = BoundedMap(max_items=CHANNELS_KEPT, ttl_seconds=3600.0, clock=clock)
 
     async def wait(self, channel_id: str) -> None:
         now = self._clock()

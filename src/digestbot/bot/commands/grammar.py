@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from digestbot.bot.config import parse_time_of_day, parse_timezone
 from digestbot.summarizer.ranking import parse_interests
+from digestbot.summarizer.sources.calendar import out_of_range_reason
 from digestbot.summarizer.taxonomy import Taxonomy
 
 MAX_QUERY_CHARS = 300
@@ -157,11 +158,17 @@ def echo(text: str, limit: int = 40) -> str:
     return cleaned or "?"
 
 
-def parse_date(text: str) -> dt.date:
+def parse_date(text: str, *, now: dt.datetime | None = None) -> dt.date:
+    """A date arXiv can have announced by ``now`` (default: the current time) or is about to
+    announce; anything else (``0001-01-01``, ``9999-12-31``) is a :class:`CommandError`."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as error:
         raise CommandError(f"'{echo(text)}' is not a date; use YYYY-MM-DD, e.g. 2026-06-26.") from error
+    reason = out_of_range_reason(day, now=now or dt.datetime.now(dt.UTC))
+    if reason is not None:
+        raise CommandError(f"{reason}.")
+    return day
 
 
 def parse_detail(text: str) -> str:

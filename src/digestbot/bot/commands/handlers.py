@@ -6,7 +6,6 @@ Adapters call :meth:`CommandHandler.handle` after they have acknowledged the pla
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import QuestionCommands, SubscriptionCommands, ThreadLinks
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.ids import InvalidArxivId, looks_like_arxiv_ref, parse_arxiv_ref
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Digest
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.sources.base import SourceError
@@ -103,7 +103,9 @@ class CommandHandler:
         """A message in a thread: answered when the thread is a digest's, ignored otherwise."""
         if conversation.thread_id is None or self.threads is None or self.questions is None:
             return None
-        link = self.threads.lookup(conversation.platform, conversation.channel_id, conversation.thread_id)
+        link = await db_call(
+            self.threads.lookup, conversation.platform, conversation.channel_id, conversation.thread_id
+        )
         if link is None:
             return None
         try:
@@ -135,12 +137,12 @@ class CommandHandler:
         """The channel's own post when it is subscribed (detail, interests), else the brief one."""
         preferences = None
         if self.subscriptions is not None:
-            preferences = await asyncio.to_thread(self.subscriptions.post_preferences, conversation)
+            preferences = await db_call(self.subscriptions.post_preferences, conversation)
         detail, interests = preferences or ("brief", ())
         if interests:
             ranks = await run_cpu_bound(ranked_for, digest, interests)
             digest = digest.model_copy(update={"ranks": ranks})
-        trends = tuple(await asyncio.to_thread(self.digests.trends, digest))
+        trends = tuple(await db_call(self.digests.trends, digest))
         chart = await self.digests.chart_png(digest)
         return DigestReply(digest=digest, chart_png=chart, detail=detail, trends=trends)
 
@@ -187,9 +189,7 @@ class CommandHandler:
         if self.threads is None or not digest.papers:
             return None
         wanted = {paper.arxiv_id for paper in digest.papers}
-        links = await asyncio.to_thread(
-            self.threads.posted, conversation.platform, conversation.channel_id, digest.date
-        )
+        links = await db_call(self.threads.posted, conversation.platform, conversation.channel_id, digest.date)
         for link in links:
             if link.language == digest.language and wanted <= set(link.arxiv_ids):
                 label = f"{self.digests.taxonomy.get(slug).name} digest" if slug else "digest"
@@ -200,7 +200,7 @@ class CommandHandler:
         if looks_like_arxiv_ref(query) or _ID_LIKE.match(query):
             paper = await self.digests.paper(parse_arxiv_ref(query).arxiv_id)
         else:
-            matches = self.digests.find_by_title(query)
+            matches = await self.digests.find_by_title(query)
             if not matches:
                 raise CommandError(
                     f"No paper in the recent digests has '{echo(query)}' in its title; try its arXiv id."

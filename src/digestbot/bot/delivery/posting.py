@@ -9,13 +9,13 @@ only how one message is sent (:data:`SendPart`); delivery adds its exactly-once 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from digestbot.bot.commands.replies import DigestReply, PaperReply
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
+from digestbot.summarizer.io_pools import db_call
 
 SendPart = Callable[[int, OutgoingMessage, str | None], Awaitable[str]]
 """Send message number ``index`` (0 is the parent) into ``thread_id`` (None: the channel itself);
@@ -106,6 +106,6 @@ def linker(threads: ThreadLinks, link: Callable[[str], ThreadLink]) -> Callable[
     """An ``on_parent`` that records ``link(parent_id)``."""
 
     async def on_parent(parent_id: str) -> None:
-        await asyncio.to_thread(threads.link, link(parent_id))
+        await db_call(threads.link, link(parent_id))
 
     return on_parent

@@ -66,6 +66,7 @@ from digestbot.bot.shared_builds import renewing
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
 from digestbot.summarizer.cpu import run_cpu_bound
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Digest, Note
 from digestbot.summarizer.ranking import ranked_for
 
@@ -153,7 +154,7 @@ class _Ledger:
             raise _Stopping
         if sent_now:
             await self.service.sleep(self.transport.min_send_interval)
-        await asyncio.to_thread(
+        await db_call(
             self.service.deliveries.start_part,
             self.delivery.id,
             index,
@@ -165,7 +166,7 @@ class _Ledger:
     async def after_send(self, index: int, message_id: str) -> None:
         if index not in self._found:
             self.sent_now += 1
-        await asyncio.to_thread(self.service.deliveries.finish_part, self.delivery.id, index, message_id)
+        await db_call(self.service.deliveries.finish_part, self.delivery.id, index, message_id)
 
 
 def idempotency_key(platform: str, channel_id: str, day: dt.date, index: int) -> str:
@@ -275,13 +276,13 @@ class DeliveryService:
         except TransportError as error:
             return DeliveryResult(Outcome.FAILED, f"{platform}:{channel_id}", day, detail=str(error))
         if day is not None:
-            known = await asyncio.to_thread(self.deliveries.find, platform, channel_id, day)
+            known = await db_call(self.deliveries.find, platform, channel_id, day)
             if known is not None:
                 if known.status == "done":
                     return DeliveryResult(Outcome.ALREADY_POSTED, known.channel_key, day)
                 language, categories, note = known.language, known.categories, known.note
         digest = await self.digests.digest(day, language=language)
-        row = await asyncio.to_thread(
+        row = await db_call(
             self.deliveries.ensure,
             platform,
             channel_id,
@@ -292,7 +293,7 @@ class DeliveryService:
         )
         if row.language != digest.language:  # resuming a delivery begun in another language
             digest = await self.digests.digest(row.digest_date, language=row.language)
-        claimed = await asyncio.to_thread(
+        claimed = await db_call(
             self.deliveries.claim,
             row.id,
             holder=self.holder.encode(),
@@ -300,7 +301,7 @@ class DeliveryService:
             holder_is_dead=self.holder.knows_dead,
         )
         if claimed is None:
-            current = await asyncio.to_thread(self.deliveries.find, platform, channel_id, digest.date)
+            current = await db_call(self.deliveries.find, platform, channel_id, digest.date)
             outcome = Outcome.ALREADY_POSTED if current and current.status == "done" else Outcome.BUSY
             return DeliveryResult(outcome, row.channel_key, digest.date)
         if interests:
@@ -315,10 +316,10 @@ class DeliveryService:
         view = self._view(delivery, digest)
         transport = outlet.transport
         chart = await self.digests.chart_png(view)
-        trends = await asyncio.to_thread(self.digests.trends, view)
+        trends = await db_call(self.digests.trends, view)
         messages = list(outlet.render_digest(view, chart, detail=detail, trends=trends))
-        await asyncio.to_thread(self.deliveries.set_total, delivery.id, len(messages))
-        parts = await asyncio.to_thread(self.deliveries.parts, delivery.id)
+        await db_call(self.deliveries.set_total, delivery.id, len(messages))
+        parts = await db_call(self.deliveries.parts, delivery.id)
         parent_id = parts[0].message_id if 0 in parts and parts[0].status == SENT else None
         ledger = _Ledger(self, delivery, transport, parts, holder)
 
@@ -327,28 +328,28 @@ class DeliveryService:
             return await transport.send(delivery.channel_id, message, thread_id=thread_id, idempotency_key=key)
 
         async def link(parent: str) -> None:
-            await asyncio.to_thread(self._link, delivery, view, parent)
+            await db_call(self._link, delivery, view, parent)
 
         result = partial(DeliveryResult, channel_key=delivery.channel_key, digest_date=delivery.digest_date)
         try:
             posted = await post_thread(messages, send=send, on_parent=link, ledger=ledger, parent_id=parent_id)
         except _Stopping:
-            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, Outcome.INTERRUPTED.value)
+            await db_call(self.deliveries.release, delivery.id, holder, Outcome.INTERRUPTED.value)
             return result(Outcome.INTERRUPTED, parts_sent=ledger.sent_now, parts_total=len(messages))
         except LeaseLost as error:
             log.warning("%s: %s", delivery.channel_key, error)
             return result(Outcome.BUSY, parts_sent=ledger.sent_now, parts_total=len(messages))
         except TransportError as error:
-            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, str(error))
+            await db_call(self.deliveries.release, delivery.id, holder, str(error))
             if error.permanent:
-                self._pause(delivery, str(error))
+                await db_call(self._pause, delivery, str(error))
             return result(Outcome.FAILED, parts_sent=ledger.sent_now, parts_total=len(messages), detail=str(error))
         except BaseException as error:  # also cancellation at shutdown: give the claim back at once
-            await asyncio.to_thread(self.deliveries.release, delivery.id, holder, type(error).__name__)
+            await db_call(self.deliveries.release, delivery.id, holder, type(error).__name__)
             raise
         if posted.parent_id is not None:  # again, in case a crash fell between the parent and its link
             await link(posted.parent_id)
-        await asyncio.to_thread(self.deliveries.complete, delivery.id, holder)
+        await db_call(self.deliveries.complete, delivery.id, holder)
         log.info("posted %s digest %s (%d messages)", delivery.channel_key, delivery.digest_date, len(messages))
         return result(Outcome.SENT, parts_sent=posted.sent_now, parts_total=len(messages))
 

@@ -15,7 +15,6 @@ buckets and a length cap keep cost bounded.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import re
@@ -30,7 +29,9 @@ from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import SearchIndex
 from digestbot.bot.questions.turns import MemoryThreadTurns, ThreadTurns
 from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.bounded import BoundedMap
 from digestbot.summarizer.ids import ARXIV_ID
+from digestbot.summarizer.io_pools import db_call, source_call
 from digestbot.summarizer.models import Digest, Paper, Passage
 from digestbot.summarizer.offline.answerer import needs_english_text, query_terms, unsupported_text
 from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher
@@ -47,6 +48,8 @@ _ID = ARXIV_ID
 _CITATION_GROUP = re.compile(rf"\[\s*((?:arXiv:)?{_ID}(?:v\d+)?(?:\s*[,;]\s*(?:arXiv:)?{_ID}(?:v\d+)?)*)\s*\]", re.I)
 _HISTORY_ANSWER_CHARS = 1_000
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+([.,;:])")
+# Digest dates known to be indexed (one a day); older ones are just checked again, cheaply.
+_DATES_REMEMBERED = 64
 _FOREIGN_CITATION_NOTE = "(A citation to a paper outside this thread's papers was removed.)"
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -100,13 +103,13 @@ class QuestionService:
         self._per_channel = TokenBuckets(
             capacity=self.limits.questions_per_channel_per_hour, period=3600.0, clock=clock
         )
-        self._indexed_dates: set[dt.date] = set()
+        self._indexed_dates: BoundedMap[dt.date, bool] = BoundedMap(max_items=_DATES_REMEMBERED)
 
-    def index_digest(self, digest: Digest) -> None:
+    async def index_digest(self, digest: Digest) -> None:
         """Make a digest's papers searchable and answerable (idempotent, cheap when repeated)."""
         if digest.date not in self._indexed_dates:
-            self.index.index_digest(digest)
-            self._indexed_dates.add(digest.date)
+            await db_call(self.index.index_digest, digest)
+            self._indexed_dates[digest.date] = True
 
     async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply:
         refusal = self._admit(question, conversation)
@@ -123,8 +126,9 @@ class QuestionService:
         refusal = self._admit(question, conversation)
         if refusal is not None:
             return refusal
-        paper = self.index.papers([arxiv_id]).get(arxiv_id) or await self.digests.paper(arxiv_id)
-        self.index.index_papers([paper])
+        stored = await db_call(self.index.papers, [arxiv_id])
+        paper = stored.get(arxiv_id) or await self.digests.paper(arxiv_id)
+        await db_call(self.index.index_papers, [paper])
         scope = Scope(papers={paper.arxiv_id: paper}, label=f"paper {paper.arxiv_id}")
         thread_key = f"{conversation.channel_key}:{conversation.thread_id}" if conversation.thread_id else None
         language = question_language(question, self.digests.language)
@@ -134,12 +138,12 @@ class QuestionService:
 
     async def search(self, words: str, conversation: Conversation) -> Reply:
         """Title and abstract search over every stored digest, newest papers' dates shown."""
-        latest = self.digests.store.load_digest(None, self.digests.language, self.digests.source.name)
+        latest = await db_call(self.digests.store.load_digest, None, self.digests.language, self.digests.source.name)
         if latest is not None:
-            self.index_digest(latest)
-        if self.index.is_empty():
+            await self.index_digest(latest)
+        if await db_call(self.index.is_empty):
             return TextReply("No digest is stored yet, so there is nothing to search; post one with /digest first.")
-        hits = self.index.search(words, limit=self.limits.search_results)
+        hits = await db_call(self.index.search, words, limit=self.limits.search_results)
         return SearchReply(
             query=words,
             hits=[
@@ -182,14 +186,14 @@ class QuestionService:
     async def _thread_scope(self, link: ThreadLink) -> Scope:
         if link.digest_date is not None:
             digest = await self.digests.digest(link.digest_date, language=link.language)
-            self.index_digest(digest)
+            await self.index_digest(digest)
             wanted = set(link.arxiv_ids)
             papers = {p.arxiv_id: p for p in digest.papers if not wanted or p.arxiv_id in wanted}
             return Scope(papers=papers, label=f"the {digest.date.isoformat()} digest", digest=digest)
-        stored = self.index.papers(link.arxiv_ids)
+        stored = await db_call(self.index.papers, link.arxiv_ids)
         missing = [i for i in link.arxiv_ids if i not in stored]
         fetched = [await self.digests.paper(arxiv_id) for arxiv_id in missing]
-        self.index.index_papers(fetched)
+        await db_call(self.index.index_papers, fetched)
         papers = {**stored, **{p.arxiv_id: p for p in fetched}}
         label = f"paper {link.arxiv_ids[0]}" if len(link.arxiv_ids) == 1 else "this thread's papers"
         return Scope(papers=papers, label=label)
@@ -202,14 +206,14 @@ class QuestionService:
         if not (focus.arxiv_ids or focus.outside) and search != question:
             focus = focus_of(search, scope)
         if focus.outside:
-            return TextReply(self._outside_message(focus.outside, scope))
+            return TextReply(await self._outside_message(focus.outside, scope))
         ids = focus.arxiv_ids or list(scope.papers)
-        passages = self.index.passages_for(search, ids, self.limits.passages)
+        passages = await db_call(self.index.passages_for, search, ids, self.limits.passages)
         if await self._add_full_text(focus.arxiv_ids or _ids_of(passages), scope):
-            passages = self.index.passages_for(search, ids, self.limits.passages)
+            passages = await db_call(self.index.passages_for, search, ids, self.limits.passages)
         if focus.arxiv_ids or len(ids) <= self.limits.passages:
             passages = _with_abstracts(passages, [scope.papers[i] for i in ids], limit=self.limits.passages)
-        history = self.turns.recent(thread_key, self.limits.history_turns) if thread_key else []
+        history = await db_call(self.turns.recent, thread_key, self.limits.history_turns) if thread_key else []
         reply = AnswerReply(text=unsupported_text(language), citations=[])
         if passages:
             answer = await self.answerer.answer(question, passages, history=history, language=language)
@@ -217,7 +221,7 @@ class QuestionService:
         if not reply.citations and _untranslated(search):
             reply = AnswerReply(text=needs_english_text(digest_language), citations=[])
         if thread_key:
-            self.turns.add(thread_key, question, reply.text[:_HISTORY_ANSWER_CHARS])
+            await db_call(self.turns.add, thread_key, question, reply.text[:_HISTORY_ANSWER_CHARS])
         return reply
 
     async def _search_text(self, question: str) -> str:
@@ -234,17 +238,17 @@ class QuestionService:
             return False
         added = False
         for arxiv_id in list(arxiv_ids)[: self.limits.fulltext_papers]:
-            if self.index.has_chunks(arxiv_id):
+            if await db_call(self.index.has_chunks, arxiv_id):
                 continue
             paper = scope.papers[arxiv_id]
-            chunks = await asyncio.to_thread(self.fulltext.chunks, arxiv_id, version=paper.version)
+            chunks = await source_call(self.fulltext.chunks, arxiv_id, version=paper.version)
             if chunks:
-                self.index.index_chunks(arxiv_id, chunks)
+                await db_call(self.index.index_chunks, arxiv_id, chunks)
                 added = True
         return added
 
-    def _outside_message(self, arxiv_ids: list[str], scope: Scope) -> str:
-        known = self.index.papers(arxiv_ids)
+    async def _outside_message(self, arxiv_ids: list[str], scope: Scope) -> str:
+        known = await db_call(self.index.papers, arxiv_ids)
         named = []
         for arxiv_id in arxiv_ids:
             paper = known.get(arxiv_id)

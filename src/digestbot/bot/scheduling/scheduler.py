@@ -40,6 +40,7 @@ from digestbot.bot.delivery.service import DeliveryResult, DeliveryService, Outc
 from digestbot.bot.digests import DigestService
 from digestbot.bot.scheduling.subscriptions import Subscription, SubscriptionStore
 from digestbot.bot.storage import Clock, utc_now
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Note
 from digestbot.summarizer.sources.base import NoAnnouncement, SourceError
 from digestbot.summarizer.sources.calendar import ANNOUNCEMENT_TIME, EASTERN, latest_announcement
@@ -58,6 +59,8 @@ BUSY_RETRY_SECONDS = 15.0
 catch-up): if that instance died mid-post, a survivor resumes it within one delivery lease
 (``bot/delivery.py``, 60 s; at once when the holder is known dead on this host) plus this."""
 BUSY_RETRIES = int(CATCH_UP_EVERY.total_seconds() // BUSY_RETRY_SECONDS)
+PURGE_AT = dt.time(4, 17)
+"""UTC time of the daily retention purge: after Asian mornings' posts, before European ones."""
 _PREBUILD_AT = (dt.datetime.combine(dt.date(2000, 1, 3), ANNOUNCEMENT_TIME) + READY_DELAY).time()
 
 Edition = Callable[[dt.datetime], dt.date | None]
@@ -91,6 +94,7 @@ class DigestScheduler:
         batch_digests: Callable[[dt.datetime], DigestService] | None = None,
         batch_lead: dt.timedelta = dt.timedelta(hours=3),
         busy_retry_seconds: float = BUSY_RETRY_SECONDS,
+        purge: Callable[[], str] | None = None,
     ) -> None:
         """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
 
@@ -101,6 +105,7 @@ class DigestScheduler:
         self.batch_digests = batch_digests
         self.busy_retry_seconds = busy_retry_seconds
         self._stopping: asyncio.Event | None = None  # made in start(), inside the running loop
+        self.purge = purge
         self.batch_lead = batch_lead
         self.subscriptions = subscriptions
         self.delivery = delivery
@@ -149,6 +154,13 @@ class DigestScheduler:
             id="prebuild",
             replace_existing=True,
         )
+        if self.purge is not None:
+            scheduler.add_job(
+                self.housekeeping,
+                CronTrigger(hour=PURGE_AT.hour, minute=PURGE_AT.minute, timezone=dt.UTC),
+                id="purge",
+                replace_existing=True,
+            )
         scheduler.start(paused=paused)
 
     async def shutdown(self) -> None:
@@ -174,9 +186,9 @@ class DigestScheduler:
         else:
             self._schedule(subscription)
 
-    def resync(self) -> None:
+    def resync(self, active: list[Subscription] | None = None) -> None:
         """Match the jobs to the database: changes made by the CLI or another instance arrive here."""
-        wanted = {s.channel_key: s for s in self._active()}
+        wanted = {s.channel_key: s for s in (self._active() if active is None else active)}
         for key in set(self._scheduled) - set(wanted):
             self._unschedule(key)
         for subscription in wanted.values():
@@ -229,7 +241,7 @@ class DigestScheduler:
     async def run_subscription(self, key: str) -> DeliveryResult | None:
         """The cron job: deliver the edition of the run that is due now."""
         platform, _, channel_id = key.partition(":")
-        subscription = self.subscriptions.get(platform, channel_id)
+        subscription = await db_call(self.subscriptions.get, platform, channel_id)
         if subscription is None or not self._postable(subscription):
             return None
         return await self._deliver(subscription, subscription.last_fire(self.clock()))
@@ -249,11 +261,12 @@ class DigestScheduler:
             return []
 
     async def _catch_up(self) -> list[DeliveryResult]:
-        self.resync()
+        active = await db_call(self._active)
+        self.resync(active)
         now = self.clock()
         first_check, self._started_catch_up = not self._started_catch_up, True
         due = []
-        for subscription in self._active():
+        for subscription in active:
             scheduled = subscription.last_fire(now)
             if scheduled.date() == now.astimezone(subscription.zone).date():
                 due.append((subscription, scheduled))
@@ -264,7 +277,7 @@ class DigestScheduler:
 
     async def prebuild(self) -> None:
         """Build the next edition for every language in use, before the first channel asks."""
-        active = self._active()
+        active = await db_call(self._active)
         languages = sorted({s.language for s in active})
         now = self.clock()
         day = self.edition(now)
@@ -279,6 +292,15 @@ class DigestScheduler:
                 log.info("pre-built the %s digest of %s", language, digest.date)
             except SourceError as error:
                 log.info("no %s digest to pre-build: %s", language, error)
+
+    async def housekeeping(self) -> None:
+        """The daily retention purge (``purge``), in the database pool, never on the loop."""
+        if self.purge is None:
+            return
+        try:
+            log.info("%s", await db_call(self.purge))
+        except Exception:
+            log.exception("the retention purge failed; it runs again tomorrow")
 
     # --- one delivery -----------------------------------------------------------------
 
@@ -361,9 +383,7 @@ class DigestScheduler:
         day = self.edition(scheduled)
         if day is None:
             return
-        delivered = await asyncio.to_thread(
-            self.delivery.deliveries.find, subscription.platform, subscription.channel_id, day
-        )
+        delivered = await db_call(self.delivery.deliveries.find, subscription.platform, subscription.channel_id, day)
         if delivered is None or delivered.status != "done":
             log.warning(
                 "%s: the run of %s (digest of %s) was missed while the bot was down; not posting it late",

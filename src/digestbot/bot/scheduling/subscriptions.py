@@ -30,6 +30,7 @@ from digestbot.bot.config import Settings, parse_time_of_day, parse_timezone
 from digestbot.bot.scheduling import local_schedule
 from digestbot.bot.scheduling.local_schedule import LocalDailyTrigger
 from digestbot.bot.storage import Clock, utc_now
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.ranking import parse_interests
 from digestbot.summarizer.taxonomy import Taxonomy
 
@@ -238,7 +239,7 @@ class SubscriptionService:
     # --- chat ---------------------------------------------------------------------------
 
     async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Reply:
-        current = self.store.get(conversation.platform, conversation.channel_id)
+        current = await db_call(self.store.get, conversation.platform, conversation.channel_id)
         base = current or Subscription(
             platform=conversation.platform,
             channel_id=conversation.channel_id,
@@ -256,14 +257,14 @@ class SubscriptionService:
             paused=False,
             paused_reason=None,
         )
-        self.store.save(subscription, origin="chat")
+        await db_call(self.store.save, subscription, origin="chat")
         self._changed(subscription.channel_key)
         verb = "Updated" if current else "Subscribed"
         return TextReply(f"{verb}: this channel gets the digest at {self.summary(subscription)}")
 
     async def interests(self, command: InterestsCommand, conversation: Conversation) -> Reply:
         """Set (or, with no phrases, show) the interests that raise papers into the top picks."""
-        current = self.store.get(conversation.platform, conversation.channel_id)
+        current = await db_call(self.store.get, conversation.platform, conversation.channel_id)
         if current is None:
             return TextReply(
                 "This channel has no daily digest; /digest subscribe starts one, then /digest interests "
@@ -277,7 +278,7 @@ class SubscriptionService:
                 "/digest interests none clears them.",
                 ephemeral=True,
             )
-        self.store.save(replace(current, interests=command.phrases), origin="chat")
+        await db_call(self.store.save, replace(current, interests=command.phrases), origin="chat")
         self._changed(current.channel_key)
         if not command.phrases:
             return TextReply("Interests cleared: the top picks follow the day's ranking alone.")
@@ -286,13 +287,13 @@ class SubscriptionService:
         )
 
     async def unsubscribe(self, conversation: Conversation) -> Reply:
-        if not self.store.deactivate(conversation.platform, conversation.channel_id):
+        if not await db_call(self.store.deactivate, conversation.platform, conversation.channel_id):
             return TextReply("This channel has no daily digest.", ephemeral=True)
         self._changed(conversation.channel_key)
         return TextReply("Unsubscribed: no more daily digests here. /digest subscribe brings them back.")
 
     async def settings(self, conversation: Conversation) -> Reply:
-        subscription = self.store.get(conversation.platform, conversation.channel_id)
+        subscription = await db_call(self.store.get, conversation.platform, conversation.channel_id)
         if subscription is None:
             return TextReply(
                 "This channel has no daily digest; /digest subscribe [HH:MM] [timezone] [categories…] starts one.",

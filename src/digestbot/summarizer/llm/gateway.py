@@ -13,6 +13,8 @@ What it guarantees, so callers only decide what to ask and what to do when it fa
   connection errors are retried with exponential backoff and jitter, honouring ``Retry-After``
   (a 429's wait pauses every caller, not just the one told). ``insufficient_quota`` is not retried.
 * Bounded concurrency (a semaphore around the HTTP call) and a requests-per-minute limiter.
+* The cache and the ledger are storage (a database under ``digestbot run``), so they are called
+  through :func:`~digestbot.summarizer.io_pools.db_call`, never on the event loop.
 * A cache keyed by sha256 of (stage, model, prompt version, schema, prompt text): a rebuilt
   digest or a repeated question costs no call.
 * A ledger row per call and per cache hit (tokens from ``usage``, cached tokens included, cost
@@ -38,6 +40,7 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
+from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.llm.limits import MAX_RETRY_AFTER_SECONDS, RateLimiter, Sleep, backoff_delay
 from digestbot.summarizer.llm.ports import ResponseCache, UsageLedger, UsageRecord
 from digestbot.summarizer.llm.prices import PriceTable
@@ -160,9 +163,9 @@ class LlmGateway:
         """The validated reply; raises :class:`LlmError` (never an SDK exception)."""
         model = self.model_for(stage)
         key = self.cache_key(prompt, output, stage=stage)
-        cached = self._from_cache(key, output)
+        cached = await db_call(self._from_cache, key, output)
         if cached is not None:
-            self._record(stage, model, completion=None)
+            await self._record(stage, model, completion=None)
             return cached
         problem: str | None = None
         for _ in range(2):
@@ -173,7 +176,7 @@ class LlmGateway:
                 problem = str(error)
                 log.info("%s: invalid model output (%s)", stage, problem)
                 continue
-            self.cache.put(key, value.model_dump_json())
+            await db_call(self.cache.put, key, value.model_dump_json())
             return value
         raise InvalidOutput(f"the model's reply did not match the {output.__name__} schema twice ({problem})")
 
@@ -196,13 +199,13 @@ class LlmGateway:
         *,
         correction: str | None,
     ) -> ModelReply:
-        self._check_budget()
+        await self._check_budget()
         body = self._body(model, prompt, output, schema, correction)
         if self.batcher is not None and self.batcher.accepting():
             raw = await self.batcher.submit(body)
             completion = completion_or_none(raw)
             if completion is not None:
-                return self._accept(stage, model, completion, batch=True)
+                return await self._accept(stage, model, completion, batch=True)
         attempt = 0
         while True:
             await self._limiter.wait()
@@ -223,13 +226,13 @@ class LlmGateway:
                 continue
             except openai.OpenAIError as error:  # e.g. a 200 whose body is not a completion
                 raise LlmUnavailable(_describe(error)) from None
-            return self._accept(stage, model, completion, batch=False)
+            return await self._accept(stage, model, completion, batch=False)
 
     async def _send(self, body: dict[str, Any]) -> ChatCompletion:
         """One HTTP call in a concurrency slot; the budget is checked once the slot is ours, so
         calls queued behind the one that spent the budget are never sent."""
         async with self._semaphore:
-            self._check_budget()
+            await self._check_budget()
             return await self._completions.create(**body)
 
     def _retry_delay(self, error: openai.APIStatusError | openai.APIConnectionError, attempt: int) -> float | None:
@@ -241,9 +244,9 @@ class LlmGateway:
                 return None
             if error.code == "insufficient_quota":
                 return None
-            asked = retry_after_seconds(error.response.headers)
-            if asked is not None:
-                wait = min(asked, MAX_RETRY_AFTER_SECONDS)  # a bad header must not stall a run
+            # Clamped by the parser: a bad header (nan, inf, year 9999) must not stall a run.
+            wait = retry_after_seconds(error.response.headers, ceiling=MAX_RETRY_AFTER_SECONDS)
+            if wait is not None:
                 if error.status_code == 429:
                     self._limiter.pause(wait)
                 # A little jitter on top, so the callers told the same wait do not return at once.
@@ -303,8 +306,8 @@ class LlmGateway:
             body["temperature"] = self.config.temperature
         return body
 
-    def _accept(self, stage: str, model: str, completion: ChatCompletion, *, batch: bool) -> ModelReply:
-        self._record(stage, model, completion=completion, batch=batch)
+    async def _accept(self, stage: str, model: str, completion: ChatCompletion, *, batch: bool) -> ModelReply:
+        await self._record(stage, model, completion=completion, batch=batch)
         if not completion.choices:
             return ModelReply(content=None, finish_reason=None, refusal=None)
         choice = completion.choices[0]
@@ -312,7 +315,7 @@ class LlmGateway:
             content=choice.message.content, finish_reason=choice.finish_reason, refusal=choice.message.refusal
         )
 
-    def _record(self, stage: str, model: str, *, completion: ChatCompletion | None, batch: bool = False) -> None:
+    async def _record(self, stage: str, model: str, *, completion: ChatCompletion | None, batch: bool = False) -> None:
         usage = completion.usage if completion is not None else None
         prompt_tokens = usage.prompt_tokens if usage else 0
         completion_tokens = usage.completion_tokens if usage else 0
@@ -325,7 +328,8 @@ class LlmGateway:
             completion_tokens=completion_tokens,
             batch=batch,
         )
-        self.ledger.record(
+        await db_call(
+            self.ledger.record,
             UsageRecord(
                 day=self._today(),
                 stage=stage,
@@ -335,17 +339,17 @@ class LlmGateway:
                 cached_tokens=cached_tokens,
                 cost_usd=cost,
                 cache_hit=completion is None,
-            )
+            ),
         )
 
-    def _check_budget(self) -> None:
+    async def _check_budget(self) -> None:
         today = self._today()
         if self._exhausted_on == today:
             raise BudgetExceeded("the daily LLM budget is spent")
         usd, tokens = self.config.daily_budget_usd, self.config.daily_budget_tokens
         if usd is None and tokens is None:
             return
-        totals = self.ledger.totals(today)
+        totals = await db_call(self.ledger.totals, today)
         if (usd is not None and totals.cost_usd >= usd) or (tokens is not None and totals.tokens >= tokens):
             self._exhausted_on = today
             log.warning(

@@ -8,19 +8,22 @@ submission window (see :mod:`.calendar`): papers whose first version arrived in 
 arXiv's terms for its legacy APIs (API and RSS together): no more than one request every three
 seconds, one connection at a time (https://info.arxiv.org/help/api/tou.html). Every request of an
 :class:`ArxivSource`, both endpoints and every page and retry, goes through a
-:class:`PoliteTransport` whose :class:`ArxivPacer` (a lock and the pacing) the full-text fetcher
-shares. arXiv also answers load with 429/503
-(or HTTP 200 and the body ``Rate exceeded.``); those are retried with backoff and then reported as
-:class:`SourceUnavailable`, never as an empty day.
+:class:`PoliteTransport` whose :class:`ArxivPacer` (reserved slots, one connection) the full-text
+fetcher shares. The bot calls sources through :func:`~digestbot.summarizer.io_pools.source_call`, a
+small pool of its own, so a backlog of paced requests never occupies asyncio's default executor.
+arXiv also answers load with 429/503 (or HTTP 200 and the body ``Rate exceeded.``); those are
+retried with backoff and then reported as :class:`SourceUnavailable`, never as an empty day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import arxiv
@@ -31,7 +34,7 @@ from requests.adapters import HTTPAdapter
 from digestbot import __version__
 from digestbot.summarizer.ids import InvalidArxivId, parse_arxiv_ref, split_versioned_id
 from digestbot.summarizer.models import Paper
-from digestbot.summarizer.retry_after import retry_after_seconds
+from digestbot.summarizer.retry_after import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
     Listing,
@@ -62,8 +65,6 @@ DEFAULT_USER_AGENT = f"paper-digest-bot/{__version__} (daily digest of new arXiv
 
 _KEPT_ANNOUNCE_TYPES = frozenset({"new", "cross"})
 _RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Waiting longer than this inside a request would stall a digest; report "try again later".
-_MAX_RETRY_AFTER_SECONDS = 300.0
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?\s*(?P<abstract>.*)$",
     re.DOTALL,
@@ -79,8 +80,14 @@ class _Failure(NamedTuple):
 
 class ArxivPacer:
     """The turn-taking every request of this process to arXiv shares: one at a time, at least
-    ``min_interval_seconds`` apart. arXiv's terms count the API, the feed and the HTML pages
-    together, so the source and the full-text fetcher hold the same pacer."""
+    ``min_interval_seconds`` after the previous one ended. arXiv's terms count the API, the feed
+    and the HTML pages together, so the source and the full-text fetcher hold the same pacer.
+
+    No lock is ever held while sleeping: a caller reserves the next free slot under a short lock
+    and sleeps until it afterwards, so ten callers waiting out a ``Retry-After`` hold ten slots,
+    not one lock that everything else queues behind. Only the request itself holds the
+    connection lock (arXiv's "one connection at a time").
+    """
 
     def __init__(
         self,
@@ -89,22 +96,47 @@ class ArxivPacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.lock = threading.Lock()
         self.sleep = sleep
+        self._connection = threading.Lock()
+        self._schedule = threading.Lock()
         self._min_interval = min_interval_seconds
         self._clock = clock
-        self._last_request_at: float | None = None
+        self._next_slot = -math.inf  # the first slot not yet handed out
+        self._earliest = -math.inf  # no request before this (the last one's end, or a deferral)
 
-    def wait_for_turn(self) -> None:
-        """Call with :attr:`lock` held, right before a request."""
-        if self._last_request_at is None:
-            return
-        remaining = self._min_interval - (self._clock() - self._last_request_at)
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this caller's turn (sleeping with no lock held), then hold the connection
+        for the duration of one request."""
+        self._sleep_until(self._reserve())
+        while True:
+            self._sleep_until(self._earliest)  # a slow request ran past the slot we reserved
+            self._connection.acquire()
+            if self._clock() >= self._earliest:
+                break
+            self._connection.release()
+        try:
+            yield
+        finally:
+            self.defer(self._min_interval)
+            self._connection.release()
+
+    def defer(self, seconds: float) -> None:
+        """No request before ``seconds`` from now (arXiv asked everyone to wait)."""
+        with self._schedule:
+            self._earliest = max(self._earliest, self._clock() + seconds)
+            self._next_slot = max(self._next_slot, self._earliest)
+
+    def _reserve(self) -> float:
+        with self._schedule:
+            slot = max(self._clock(), self._next_slot)
+            self._next_slot = slot + self._min_interval
+            return slot
+
+    def _sleep_until(self, moment: float) -> None:
+        remaining = moment - self._clock()
         if remaining > 0:
             self.sleep(remaining)
-
-    def request_done(self) -> None:
-        self._last_request_at = self._clock()
 
 
 class PoliteTransport(HTTPAdapter):
@@ -139,17 +171,17 @@ class PoliteTransport(HTTPAdapter):
     ) -> requests.Response:
         # Overrides the arxiv package's own "arxiv.py/<version>" agent, set per request.
         request.headers["User-Agent"] = self._user_agent
-        with self._pacer.lock:
-            attempt = 0
-            while True:
-                self._pacer.wait_for_turn()
+        attempt = 0
+        while True:
+            with self._pacer.turn():
                 outcome = self._attempt(request, timeout, **kwargs)
-                if isinstance(outcome, requests.Response):
-                    return outcome
-                if attempt == self._retries or outcome.retry_after > _MAX_RETRY_AFTER_SECONDS:
-                    raise _unavailable(outcome.reason)
-                self._pacer.sleep(max(self._backoff * 2**attempt, outcome.retry_after))
-                attempt += 1
+            if isinstance(outcome, requests.Response):
+                return outcome
+            if attempt == self._retries or outcome.retry_after >= MAX_RETRY_AFTER_SECONDS:
+                raise _unavailable(outcome.reason)
+            # arXiv's load signal concerns every request of ours, so the wait is everyone's.
+            self._pacer.defer(max(self._backoff * 2**attempt, outcome.retry_after))
+            attempt += 1
 
     def _attempt(self, request: requests.PreparedRequest, timeout: Any, **kwargs: Any) -> requests.Response | _Failure:
         """One request; a load signal or a broken connection comes back as a :class:`_Failure`."""
@@ -157,8 +189,6 @@ class PoliteTransport(HTTPAdapter):
             response = super().send(request, timeout=timeout or self._timeout, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as error:
             return _Failure(type(error).__name__)
-        finally:
-            self._pacer.request_done()
         if response.status_code in _RETRYABLE_STATUSES:
             reason = f"HTTP {response.status_code}"
         elif response.status_code == 200 and response.content.lstrip().startswith(b"Rate exceeded"):
@@ -166,6 +196,8 @@ class PoliteTransport(HTTPAdapter):
         else:
             return response
         response.close()
+        # At the parser's ceiling (five minutes or more), waiting inside a request would stall a
+        # digest; the caller reports "try again later" instead.
         return _Failure(reason, retry_after_seconds(response.headers) or 0.0)
 
 

@@ -1,7 +1,8 @@
 """The paper-source interface and the errors every source speaks.
 
 Sources are synchronous on purpose: arXiv must be asked one request at a time anyway, and the
-bot calls them through ``asyncio.to_thread`` so a slow fetch never blocks the chat loop.
+bot calls them through :func:`~digestbot.summarizer.io_pools.source_call` so a slow fetch never
+blocks the chat loop.
 """
 
 from __future__ import annotations

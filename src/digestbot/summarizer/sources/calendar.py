@@ -31,6 +31,9 @@ EASTERN = ZoneInfo("America/New_York")
 ANNOUNCEMENT_TIME = dt.time(20, 0)
 SUBMISSION_DEADLINE = dt.time(14, 0)
 
+FIRST_ANNOUNCEMENT = dt.date(1991, 8, 14)
+"""arXiv's first day; no date before it has papers (and date arithmetic near year 1 overflows)."""
+
 KNOWN_HOLIDAYS: frozenset[dt.date] = frozenset()
 """Announcement dates arXiv skipped. Deliberately empty: only dates taken from arXiv's own
 published schedule belong here, and the deployment can pass its own set as ``holidays``."""
@@ -94,8 +97,24 @@ def announcement_before_mailing(mailing_date: dt.date) -> dt.date:
     return mailing_date - _ONE_DAY
 
 
+def out_of_range_reason(
+    day: dt.date, *, now: dt.datetime, holidays: Collection[dt.date] = KNOWN_HOLIDAYS
+) -> str | None:
+    """Why ``day`` can never be asked for at ``now`` (before arXiv existed, or after its next
+    announcement), in words for a reader; ``None`` for a date in range."""
+    if day < FIRST_ANNOUNCEMENT:
+        return f"{day} is before arXiv's first announcement ({FIRST_ANNOUNCEMENT}); ask for a later date"
+    upcoming = next_announcement(now, holidays=holidays)
+    if day > upcoming:
+        return f"{day} is in the future; arXiv's next announcement is {describe(upcoming)}"
+    return None
+
+
 def require_announced(day: dt.date, *, now: dt.datetime, holidays: Collection[dt.date] = KNOWN_HOLIDAYS) -> None:
     """Raise :class:`NoAnnouncement`, with a one-line reason, unless ``day``'s announcement happened."""
+    reason = out_of_range_reason(day, now=now, holidays=holidays)
+    if reason is not None:
+        raise NoAnnouncement(f"{reason}.")
     reason = no_announcement_reason(day, holidays=holidays)
     if reason is not None:
         before = latest_announcement(announcement_instant(day), holidays=holidays)

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import requests
 
+from digestbot.summarizer.bounded import BoundedMap, is_held
 from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivPacer, PoliteTransport
 from digestbot.summarizer.sources.base import SourceUnavailable
 from digestbot.summarizer.text import normalize_whitespace, split_sentences
@@ -113,7 +114,7 @@ class MemoryFullTextCache:
 
 class ArxivHtmlFetcher:
     """Fetches, caches and chunks arXiv HTML full text; synchronous like every source (call it
-    through ``asyncio.to_thread``).
+    through :func:`~digestbot.summarizer.io_pools.source_call`).
 
     A page that is missing or failed to convert is remembered as "no HTML" and never asked for
     again; a transient failure (arXiv overloaded, no network) is not remembered, so a later
@@ -146,13 +147,17 @@ class ArxivHtmlFetcher:
             backoff_seconds=backoff_seconds,
             timeout_seconds=timeout_seconds,
         ).mount_on(self._session)
-        # Held across "is it cached? fetch, store": two questions about one paper fetch it once.
-        self._lock = threading.Lock()
+        # One lock per paper, held across "is it cached? fetch, store": two questions about one
+        # paper fetch it once, and a paper waiting out arXiv's Retry-After holds up no other paper.
+        self._guard = threading.Lock()
+        self._locks: BoundedMap[str, threading.Lock] = BoundedMap(max_items=256, in_use=is_held)
 
     def sections(self, arxiv_id: str, *, version: int | None = None) -> list[Section] | None:
         """The paper's text by section, or ``None`` when arXiv has no usable HTML for it."""
         key = f"{arxiv_id}v{version}" if version else arxiv_id
-        with self._lock:
+        with self._guard:
+            lock = self._locks.get_or_create(key, threading.Lock)
+        with lock:
             cached = self.cache.get(key)
             if cached is None:
                 fetched = self._fetch(key)
