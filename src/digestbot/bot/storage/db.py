@@ -16,6 +16,7 @@ under a bot that reads while it posts:
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
@@ -30,6 +31,7 @@ from sqlalchemy.pool import StaticPool
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+WAL_SWITCH_TRIES = 20
 # arbitrary but fixed: every instance must take the same advisory lock to migrate in turn
 _MIGRATION_LOCK_ID = 7_240_511_001
 
@@ -65,15 +67,30 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so). The switch needs the file to itself, and SQLite
+    answers "database is locked" at once rather than waiting when several connections of a new
+    file switch together (instances starting side by side), so the loser retries, boundedly."""
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def describe_url(engine: Engine) -> str:
