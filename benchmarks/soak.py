@@ -71,7 +71,8 @@ CATEGORIES = "llm,cv"
 PAPERS_PER_DAY = 10
 LEAD = dt.timedelta(seconds=1)
 """How far before a post's time the clock lands: the scheduler's own timer then fires it."""
-QUIET_SECONDS = 2.0
+QUIET_SECONDS = 1.5
+OUTCOME_TIMEOUT = 120.0
 MAX_CATCH_UPS = 6
 LAG_TARGET_MS = 100.0
 RSS_GROWTH_TARGET = 0.10
@@ -212,19 +213,35 @@ class Month:
     def post(self, event: Event) -> None:
         """Land just before ``event``; wait for its digest, letting catch-up checks pass if needed."""
         already = self.complete(event.channel, event.edition)
+        since = len(self.bot.log)
         self.clock.jump_to(event.at - LEAD)
-        time.sleep(LEAD.total_seconds())
         for _ in range(MAX_CATCH_UPS):
-            self.idle_for(QUIET_SECONDS)
+            self.await_outcome(event, since=since)
             self.restart_if_killed()
             if already or self.complete(event.channel, event.edition):
                 break
+            since = len(self.bot.log)
             self.clock.jump_to(self.clock.now() + CATCH_UP_EVERY + dt.timedelta(seconds=5))
         if not already and not self.complete(event.channel, event.edition):
             print(f"  {self.clock.now():%Y-%m-%d %H:%M} UTC  {event.channel} {event.edition}: still incomplete")
         self.bot.sample_rss()
         if len(self.slack.posted()) > self.bot.lifetimes[-1].posts_before:
             self.bot.mark_warm()
+
+    def await_outcome(self, event: Event, *, since: int) -> None:
+        """Wait for the scheduler to log how this channel's run ended (sent, failed, already
+        posted), then for quiet. The clock must not jump while a delivery is under way: a bot
+        sleeping out arXiv's ``Retry-After`` uses no CPU and sends nothing, yet is not idle."""
+        needle = f"slack:{event.channel} {event.edition}: "
+        deadline = time.monotonic() + OUTCOME_TIMEOUT
+        while self.bot.alive() and time.monotonic() < deadline:
+            if any(needle in line for line in self.bot.log[since:]):
+                break
+            time.sleep(0.1)
+        else:
+            if self.bot.alive():
+                print(f"  {self.clock.now():%Y-%m-%d %H:%M} UTC  {needle}no outcome within {OUTCOME_TIMEOUT:.0f} s")
+        self.idle_for(QUIET_SECONDS)
 
     def restart_if_killed(self) -> None:
         if not self.bot.alive():
@@ -265,8 +282,8 @@ def faults(month: Month) -> dict[int, tuple[str, Callable[[], None]]]:
         17: ("SIGKILL between two messages of a post", lambda: setattr(month, "kill_in", "C0CAIRO")),
         24: ("PostgreSQL restart", restart_postgres),
         31: (
-            "arXiv 503 x12, Retry-After: 5 (longer than the retries)",
-            lambda: month.arxiv.fail_next(status=503, times=12, retry_after="5"),
+            "arXiv 503 x5, Retry-After: 2 (all of a build's retries)",
+            lambda: month.arxiv.fail_next(status=503, times=5, retry_after="2"),
         ),
         38: ("SIGKILL while idle", kill_idle),
         45: (
