@@ -374,6 +374,8 @@ def rss_verdict(month: Month) -> bool:
             f"{life.rss_kb[-1] / 1024:.1f} MB, peak {max(life.rss_kb) / 1024:.1f} MB, growth {growth:+.1%} "
             f"over {len(life.rss_kb)} samples (target < {RSS_GROWTH_TARGET:.0%})  {'PASS' if passed else 'FAIL'}"
         )
+        trend = life.rss_kb[:: max(1, len(life.rss_kb) // 8)] + life.rss_kb[-1:]
+        print("  RSS along the lifetime (MB): " + " ".join(f"{kb / 1024:.0f}" for kb in trend))
     return ok
 
 
