@@ -56,7 +56,7 @@ from tests.fakes.arxiv_server import FakeArxivServer
 from tests.fakes.openai_server import FakeOpenAIServer, Fault
 from tests.fakes.slack_api import FakeSlackApi, SlackCall
 
-from digestbot.bot.scheduler import CATCH_UP_EVERY, READY_DELAY
+from digestbot.bot.scheduling.scheduler import CATCH_UP_EVERY, READY_DELAY
 from digestbot.summarizer.sources.calendar import latest_announcement
 from soak_world import DIGESTBOT, BotProcess, Postgres, ShiftedClock, month_of_papers
 
