@@ -1,67 +1,106 @@
-"""A simulated month of the real ``digestbot run`` under a shifted clock, with faults injected.
+"""A month of the real ``digestbot run`` under a shifted clock, with faults (issue 11's soak).
 
-The bot runs as a real process under libfaketime (Debian's ``faketime`` package): its wall and
-monotonic clocks are the real ones plus an offset that this script reads from a file, so the
-script fast-forwards the month by jumping the offset to just before each scheduled post, and the
-bot's scheduler, calendar and time zones see a real month go by (25 Oct 2026: Europe leaves
-summer time; 1 Nov: the US does). Three channels subscribe, in Berlin, New York and Seoul.
+Three Slack channels subscribe daily at a time inside their zone's repeated hour at the end of
+daylight saving time: 02:30 Europe/Berlin (2026-10-25), 23:30 Africa/Cairo (2026-10-29) and
+01:30 America/New_York (2026-11-01). The bot runs against the local fakes (arXiv API and feed,
+an OpenAI-compatible model server, Slack's Web API in HTTP mode) and a throw-away PostgreSQL
+cluster of its own, from 2026-10-15 to 2026-11-14, and meets:
 
-Around it, all on this machine: the fake arXiv (the month's papers, one set per announcement),
-the fake model server, the fake Slack Web API, and a PostgreSQL cluster of our own (so it can
-be restarted). Injected: arXiv 503s with ``Retry-After``, model 429s and garbage JSON, Slack
-429s, a PostgreSQL restart, and two SIGKILLs of the bot (restarted at once).
+- arXiv 503s with ``Retry-After`` (short, then longer than its retries: the day is built later);
+- model 429s with ``Retry-After`` and replies that are not JSON;
+- Slack 429s with ``Retry-After`` on ``chat.postMessage``;
+- a PostgreSQL restart across a scheduled post;
+- two SIGKILLs: one between two messages of a post, one while idle (restarted each time).
 
-Passes when every (channel, announcement day) has exactly one complete digest, the event-loop
-lag probe (``/healthz`` round trips every 100 ms) stays under 100 ms at p99, and the bot's RSS
-grows by less than 10 % between the first and the last simulated week of its final process.
+How the clock moves. libfaketime (Debian's, preloaded) shifts the process's wall *and* monotonic
+clocks by an offset read from a file. Between events the process runs in real time, so network
+timeouts, Slack's pacing, retries and the loop-lag probe all see real durations. When the bot is
+idle, the offset jumps to just before the next scheduled post: to the process this is exactly
+the machine pausing it (SIGSTOP) for that long — every asyncio and APScheduler timer that came
+due fires on resume, and the catch-up check runs, as after a suspended laptop. A speed-up
+(``x600``) was rejected: it shrinks every timeout and pacing interval 600-fold and turns loop
+lag into fake seconds. Where a post is due but not complete, the clock moves on to the next
+10-minute catch-up check, as a real day would pass. Skipping idle time is faithful because
+nothing in the bot is meant to happen between its timers.
 
-Needs ``apt-get install faketime`` and the PostgreSQL server binaries; run as root (the cluster
-runs as the ``postgres`` user). ``.venv/bin/python benchmarks/soak.py [--days 30]``.
+It passes when every (channel, announcement day) has exactly one complete digest in what the fake
+Slack received (a parent and each of its thread parts, once), event-loop lag stays under 100 ms
+at p99 (``DIGEST_LOOP_LAG_LOG`` samples; a sample spanning a clock jump has the jump taken off),
+and resident memory grows by less than 10 % within each process lifetime after its first digest.
+Run as root (it starts PostgreSQL as the ``postgres`` user): ``.venv/bin/python benchmarks/soak.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
-import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import psycopg
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
-from tests.fakes.arxiv_server import FakeArxivServer  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAIServer, Fault  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digestbot.bot.scheduling.scheduler import announcement_edition  # noqa: E402
-from digestbot.bot.scheduling.subscriptions import parse_weekdays  # noqa: E402
-from digestbot.summarizer.models import Paper  # noqa: E402
-from digestbot.summarizer.sources.calendar import is_announcement_day, submission_window  # noqa: E402
-from digestbot.summarizer.sources.jsonl import sample_source  # noqa: E402
+from tests.fakes.arxiv_server import FakeArxivServer
+from tests.fakes.openai_server import FakeOpenAIServer, Fault
+from tests.fakes.slack_api import FakeSlackApi, SlackCall
 
-LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-DIGESTBOT = Path(sys.executable).with_name("digestbot")
-START = dt.datetime(2026, 10, 19, 0, 0, tzinfo=dt.UTC)  # a Monday, a week before Europe's change
-SUBSCRIPTIONS = {"C0BERLIN": ("09:00", "Europe/Berlin"), "C0NEWYORK": ("08:00", "America/New_York"),
-                 "C0SEOUL": ("09:00", "Asia/Seoul")}  # fmt: skip
-PAPERS_PER_DAY = 12
-SETTLE_SECONDS = 60.0
-KILL_ON_FIRES = (5, 17)
-PG_RESTART_ON_FIRE = 11
+from digestbot.bot.scheduling.scheduler import CATCH_UP_EVERY, READY_DELAY
+from digestbot.summarizer.sources.calendar import latest_announcement
+from soak_world import DIGESTBOT, BotProcess, Postgres, ShiftedClock, month_of_papers
+
+START = dt.datetime(2026, 10, 15, 12, 0, tzinfo=dt.UTC)
+DAYS = 30
+CHANNELS = {
+    "C0BERLIN": ("Europe/Berlin", dt.time(2, 30)),
+    "C0CAIRO": ("Africa/Cairo", dt.time(23, 30)),
+    "C0NEWYORK": ("America/New_York", dt.time(1, 30)),
+}
+CATEGORIES = "llm,cv"
+PAPERS_PER_DAY = 10
+LEAD = dt.timedelta(seconds=1)
+"""How far before a post's time the clock lands: the scheduler's own timer then fires it."""
+QUIET_SECONDS = 1.5
+OUTCOME_TIMEOUT = 120.0
+MAX_CATCH_UPS = 6
+LAG_TARGET_MS = 100.0
+RSS_GROWTH_TARGET = 0.10
+LOG_COPY = Path(tempfile.gettempdir()) / "digestbot-soak-bot.log"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A subscription's scheduled post: when, where, and which announcement it stands for."""
+
+    at: dt.datetime
+    channel: str
+    edition: dt.date
+
+
+def scheduled_posts() -> list[Event]:
+    """Every daily post in the month, at the first of a repeated wall time (fold=0).
+
+    A post due earlier on the first local day is in too: the bot catches it up when it starts.
+    """
+    end = START + dt.timedelta(days=DAYS)
+    events = []
+    for channel, (zone, wall) in CHANNELS.items():
+        day = START.astimezone(ZoneInfo(zone)).date()
+        while (at := dt.datetime.combine(day, wall, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)) < end:
+            events.append(Event(at, channel, latest_announcement(at - READY_DELAY)))
+            day += dt.timedelta(days=1)
+    return sorted(events, key=lambda event: event.at)
 
 
 def free_port() -> int:
@@ -70,325 +109,319 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class ShiftedClock:
-    """The offset file libfaketime reads on every clock call (``FAKETIME_NO_CACHE``)."""
+class Month:
+    """The fakes, the database, the clock and the bot, and the faults the scenario injects."""
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "faketime"
-        self.set(START - dt.timedelta(minutes=5))
-
-    def set(self, wanted: dt.datetime) -> None:
-        offset = (wanted - dt.datetime.now(dt.UTC)).total_seconds()
-        self.path.write_text(f"{offset:+.0f}s\n")
-
-    def now(self) -> dt.datetime:
-        offset = float(self.path.read_text().strip().removesuffix("s"))
-        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset)
-
-
-class Postgres:
-    """A throw-away cluster owned by ``postgres``, so the soak may restart it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.data = folder / "pg"
+    def __init__(self, *, folder: Path, arxiv: FakeArxivServer, model: FakeOpenAIServer, slack: FakeSlackApi) -> None:
+        self.folder, self.arxiv, self.model, self.slack = folder, arxiv, model, slack
+        self.postgres = Postgres(free_port())
+        self.clock = ShiftedClock(folder, START)
         self.port = free_port()
-        self.bin = Path(shutil.which("pg_ctl") or "pg_ctl").parent
-        self.data.mkdir()
-        shutil.chown(self.data, "postgres", "postgres")
-        self._as_postgres(f"{self.bin}/initdb -D {self.data} -A trust -U postgres >/dev/null")
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.bot = BotProcess(folder=folder, env=self.bot_env(), clock=self.clock)
+        self.kill_in: str | None = None
+        self.kills = 0
+        self.slack.on_call("chat.postMessage", self._maybe_kill, after=True)
 
-    def _as_postgres(self, command: str) -> None:
-        subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], check=True)
+    def bot_env(self) -> dict[str, str]:
+        return {
+            "SLACK_BOT_TOKEN": FakeSlackApi.BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "soak-signing-secret",
+            "SLACK_API_URL": self.slack.api_url,
+            "OPENAI_API_KEY": "sk-soak",
+            "OPENAI_BASE_URL": self.model.url,
+            "DIGEST_SOURCE": "arxiv",
+            "ARXIV_API_URL": self.arxiv.api_url,
+            "ARXIV_RSS_URL": self.arxiv.rss_url,
+            "ARXIV_HTML_URL": f"{self.arxiv.base_url}/html",
+            "DIGEST_FULLTEXT": "false",
+            "DATABASE_URL": self.postgres.url,
+            "PORT": str(self.port),
+            "DIGEST_LOOP_LAG_LOG": "0.25",
+        }
 
-    def start(self) -> None:
-        options = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1"
-        self._as_postgres(f"{self.bin}/pg_ctl -D {self.data} -o '{options}' -l {self.data}/log -w start >/dev/null")
+    def _maybe_kill(self, call: SlackCall) -> None:
+        """SIGKILL the bot right after Slack stored a thread part of the armed channel's post."""
+        if self.kill_in is not None and call.params.get("channel") == self.kill_in and call.params.get("thread_ts"):
+            self.kill_in = None
+            self.kills += 1
+            self.bot.kill()
 
-    def restart(self) -> None:
-        self._as_postgres(f"{self.bin}/pg_ctl -D {self.data} -m fast -w restart >/dev/null")
+    def subscribe(self) -> None:
+        env = {**self.bot_env(), "PATH": "/usr/bin:/bin"}
+        for channel, (zone, wall) in CHANNELS.items():
+            command = [DIGESTBOT, "subscriptions", "add", f"slack:{channel}", "--time", f"{wall:%H:%M}"]
+            command += ["--tz", zone, "--days", "daily", "--categories", CATEGORIES]
+            subprocess.run(command, env=env, cwd=self.folder, check=True, capture_output=True)
 
-    def stop(self) -> None:
-        self._as_postgres(f"{self.bin}/pg_ctl -D {self.data} -m fast -w stop >/dev/null")
-
-
-def month_of_papers(days: int) -> tuple[list[Paper], list[dt.date]]:
-    """Fresh papers for every announcement day of the period, published in its submission window."""
-    sample = sample_source().papers()
-    papers, announced = [], []
-    for offset in range(-7, days + 2):  # the first posts of the period show the week before's papers
-        day = (START + dt.timedelta(days=offset)).date()
-        if not is_announcement_day(day):
-            continue
-        announced.append(day)
-        start, _ = submission_window(day)
-        for number in range(PAPERS_PER_DAY):
-            template = sample[((offset + 7) * PAPERS_PER_DAY + number) % len(sample)]
-            arxiv_id = f"{day:%y%m}.{offset + 7:02d}{number:03d}"
-            published = start + dt.timedelta(minutes=10 + number)
-            papers.append(template.model_copy(update={"arxiv_id": arxiv_id, "published": published, "version": 1}))
-    return papers, announced
-
-
-def fires(days: int) -> list[tuple[dt.datetime, str]]:
-    """Every scheduled post of the period (Mon–Fri in each channel's zone), in time order."""
-    weekdays = parse_weekdays("mon-fri")
-    found = []
-    for channel, (time_of_day, zone) in SUBSCRIPTIONS.items():
-        hour, minute = (int(part) for part in time_of_day.split(":"))
-        for offset in range(days):
-            local = (START + dt.timedelta(days=offset)).astimezone(ZoneInfo(zone)).date()
-            instant = dt.datetime.combine(local, dt.time(hour, minute), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
-            if local.weekday() in weekdays and START <= instant < START + dt.timedelta(days=days):
-                found.append((instant, channel))
-    return sorted(set(found))
-
-
-class Ledger:
-    """Reads the bot's delivery ledger: whether a (channel, digest date) is done, and in how many messages."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, pool_pre_ping=True)
-
-    def done(self, channel: str, day: dt.date) -> bool:
-        return self.parts(channel, day) is not None
-
-    def parts(self, channel: str, day: dt.date) -> int | None:
-        query = text(
-            "SELECT parts_total FROM deliveries WHERE platform = 'slack' AND channel_id = :channel "
-            "AND digest_date = :day AND status = 'done'"
-        )
-        try:
-            with self.engine.connect() as connection:
-                return connection.execute(query, {"channel": channel, "day": day}).scalar_one_or_none()
-        except OperationalError:  # the database is restarting
-            return None
-
-
-class Bot:
-    """``digestbot run`` under the shifted clock; restartable."""
-
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.env, self.folder = env, folder
-        self.port = int(env["PORT"])
-        self.process: subprocess.Popen[bytes] | None = None
-        self.logs: list[Path] = []
-
-    def cli(self, *args: str) -> None:
-        subprocess.run([str(DIGESTBOT), *args], env=self.env, cwd=self.folder, check=True, capture_output=True)
-
-    def start(self) -> None:
-        log = self.folder / f"bot-{len(self.logs)}.log"
-        self.logs.append(log)
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [str(DIGESTBOT), "run"], env=self.env, cwd=self.folder, stdout=sink, stderr=sink,
-                stdin=subprocess.DEVNULL,
-            )  # fmt: skip
+    def start_bot(self) -> None:
+        self.bot.start(posts_before=len(self.slack.posted()))
         deadline = time.monotonic() + 60
-        while probe(self.port) is None:
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise SystemExit(f"the bot did not start; see {log}")
+        while not self._healthy():
+            if not self.bot.alive() or time.monotonic() > deadline:
+                raise SystemExit("digestbot run did not get ready:\n" + "\n".join(self.bot.log[-30:]))
             time.sleep(0.1)
 
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
-
-    def rss_kib(self) -> int:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
-
-
-def probe(port: int) -> float | None:
-    """One /healthz round trip in seconds, or None when the bot does not answer."""
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            response.read()
-    except OSError:
-        return None
-    return time.monotonic() - started
-
-
-class LagProbe(threading.Thread):
-    """``/healthz`` every 100 ms: the event loop's responsiveness as a client sees it."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(daemon=True)
-        self.port, self.samples, self.stopped = port, list[float](), threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.1):
-            if (seconds := probe(self.port)) is not None:
-                self.samples.append(seconds)
-
-
-def posted_days(slack: FakeSlackApi, channel: str, *, parents_only: bool = True) -> Counter[str]:
-    """Messages (parents only, or all) per digest date, read from the idempotency key that each
-    message carries in its metadata (``YYYYMMDD-<part>-<channel hash>``)."""
-    keys = [((m.get("metadata") or {}).get("event_payload") or {}).get("key", "") for m in slack.posted(channel)]
-    return Counter(key.split("-")[0] for key in keys if key and (not parents_only or key.split("-")[1] == "0"))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=30)
-    days = parser.parse_args().days
-    if not LIBFAKETIME.exists():
-        raise SystemExit("libfaketime is missing: apt-get install faketime")
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-soak-"))
-    os.chmod(folder, 0o755)
-    papers, announced = month_of_papers(days)
-    postgres = Postgres(folder)
-    postgres.start()
-    try:
-        with FakeArxivServer(papers=papers) as arxiv, FakeOpenAIServer() as model, FakeSlackApi() as slack:
-            run(folder, days, postgres, arxiv, model, slack, announced)
-    finally:
-        postgres.stop()
-
-
-def run(
-    folder: Path,
-    days: int,
-    postgres: Postgres,
-    arxiv: FakeArxivServer,
-    model: FakeOpenAIServer,
-    slack: FakeSlackApi,
-    announced: list[dt.date],
-) -> None:
-    clock = ShiftedClock(folder)
-    env = {
-        **os.environ,
-        "LD_PRELOAD": str(LIBFAKETIME),
-        "FAKETIME_TIMESTAMP_FILE": str(clock.path),
-        "FAKETIME_NO_CACHE": "1",
-        "DATABASE_URL": postgres.url,
-        "DIGEST_SOURCE": "arxiv",
-        "ARXIV_API_URL": arxiv.api_url,
-        "ARXIV_RSS_URL": arxiv.rss_url,
-        "OPENAI_BASE_URL": model.url,
-        "OPENAI_API_KEY": "sk-soak",
-        "SLACK_BOT_TOKEN": FakeSlackApi.BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "soak-signing-secret",
-        "SLACK_API_URL": slack.api_url,
-        "PORT": str(free_port()),
-    }
-    bot = Bot(env, folder)
-    for channel, (time_of_day, zone) in SUBSCRIPTIONS.items():
-        bot.cli("subscriptions", "add", f"slack:{channel}", "--time", time_of_day, "--tz", zone, "--days", "mon-fri")
-    bot.start()
-    try:
-        drive(bot, clock, postgres, arxiv=arxiv, model=model, slack=slack, days=days, announced=announced)
-    finally:
-        bot.stop()
-
-
-def drive(
-    bot: Bot,
-    clock: ShiftedClock,
-    postgres: Postgres,
-    *,
-    arxiv: FakeArxivServer,
-    model: FakeOpenAIServer,
-    slack: FakeSlackApi,
-    days: int,
-    announced: list[dt.date],
-) -> None:
-    """Jump from one scheduled post to the next, injecting faults, then report."""
-    lag = LagProbe(bot.port)
-    lag.start()
-    schedule = fires(days)
-    rss: list[tuple[dt.datetime, int]] = []
-    started = time.monotonic()
-    ledger = Ledger(postgres.url)
-    for number, (instant, channel) in enumerate(schedule, 1):
-        inject(number, arxiv=arxiv, model=model, slack=slack)
-        clock.set(instant - dt.timedelta(seconds=20))
-        if number == PG_RESTART_ON_FIRE:
-            postgres.restart()
-        day = announcement_edition(instant)
-        if number in KILL_ON_FIRES:
-            wait_for(lambda channel=channel, day=day: f"{day:%Y%m%d}" in posted_days(slack, channel), seconds=60)
-            bot.kill()  # mid-post: the parent is out, its replies (paced, 1 a second) are not all
-            bot.start()
-            rss.clear()  # RSS growth is measured over the final process
-        if not wait_for(lambda channel=channel, day=day: ledger.done(channel, day), seconds=SETTLE_SECONDS):
-            print(f"fire {number}: {channel}'s digest of {day} not delivered within {SETTLE_SECONDS:.0f} s", flush=True)
-        rss.append((instant, bot.rss_kib()))
-    clock.set(schedule[-1][0] + dt.timedelta(hours=1))
-    time.sleep(5)
-    lag.stopped.set()
-    bot.stop()
-    report(slack, ledger, schedule, lag.samples, rss, time.monotonic() - started, bot)
-
-
-def inject(number: int, *, arxiv: FakeArxivServer, model: FakeOpenAIServer, slack: FakeSlackApi) -> None:
-    """A different fault before every few fires, so each kind lands on several days."""
-    if number % 4 == 1:
-        arxiv.fail_next(status=503, times=2, retry_after="2")
-    if number % 4 == 2:
-        model.fail_next(Fault.http(429, retry_after=1), Fault.content("{not json"))
-    if number % 4 == 3:
-        slack.fail_next("chat.postMessage", status=429, retry_after="1")
-
-
-def wait_for(condition: object, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
+                return response.status == 200
+        except OSError:
             return False
-        time.sleep(0.05)
-    return True
+
+    # --- what the fake Slack and the database say ------------------------------------
+
+    def parts_planned(self, channel: str, day: dt.date) -> int | None:
+        """The bot's own record of a finished delivery's parts (None: not done, or no database)."""
+        try:
+            with psycopg.connect(self.postgres.url.replace("+psycopg", ""), connect_timeout=2) as connection:
+                row = connection.execute(
+                    "SELECT status, parts_total FROM deliveries WHERE platform = 'slack' AND channel_id = %s "
+                    "AND digest_date = %s",
+                    (channel, day),
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        return row[1] if row is not None and row[0] == "done" else None
+
+    def posted_parts(self, channel: str) -> Counter[tuple[dt.date, int]]:
+        """(digest date, part index) of every message the bot posted in ``channel``, counted."""
+        parts: Counter[tuple[dt.date, int]] = Counter()
+        for message in self.slack.posted(channel):
+            key = ((message.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+            stamp, _, rest = key.partition("-")
+            if stamp:
+                parts[dt.datetime.strptime(stamp, "%Y%m%d").date(), int(rest.split("-")[0])] += 1
+        return parts
+
+    def complete(self, channel: str, day: dt.date) -> bool:
+        planned = self.parts_planned(channel, day)
+        parts = self.posted_parts(channel)
+        return planned is not None and all(parts[day, index] >= 1 for index in range(planned))
+
+    # --- moving through the month -----------------------------------------------------
+
+    def idle_for(self, seconds: float) -> None:
+        """Wait until no fake served a request and the bot used no CPU for ``seconds``."""
+        quiet_since, cpu, count = time.monotonic(), -1.0, -1
+        while time.monotonic() - quiet_since < seconds:
+            time.sleep(0.25)
+            now_cpu = self.bot.cpu_seconds() if self.bot.alive() else cpu
+            now_count = len(self.slack.calls) + len(self.model.requests) + len(self.arxiv.requests)
+            if now_count != count or now_cpu - cpu > 0.02:
+                quiet_since, cpu, count = time.monotonic(), now_cpu, now_count
+
+    def post(self, event: Event) -> None:
+        """Land just before ``event``; wait for its digest, letting catch-up checks pass if needed."""
+        already = self.complete(event.channel, event.edition)
+        since = len(self.bot.log)
+        self.clock.jump_to(event.at - LEAD)
+        for _ in range(MAX_CATCH_UPS):
+            self.await_outcome(event, since=since)
+            self.restart_if_killed()
+            if already or self.complete(event.channel, event.edition):
+                break
+            since = len(self.bot.log)
+            self.clock.jump_to(self.clock.now() + CATCH_UP_EVERY + dt.timedelta(seconds=5))
+        if not already and not self.complete(event.channel, event.edition):
+            print(f"  {self.clock.now():%Y-%m-%d %H:%M} UTC  {event.channel} {event.edition}: still incomplete")
+        self.bot.sample_rss()
+        if len(self.slack.posted()) > self.bot.lifetimes[-1].posts_before:
+            self.bot.mark_warm()
+
+    def await_outcome(self, event: Event, *, since: int) -> None:
+        """Wait for the scheduler to log how this channel's run ended (sent, failed, already
+        posted), then for quiet. The clock must not jump while a delivery is under way: a bot
+        sleeping out arXiv's ``Retry-After`` uses no CPU and sends nothing, yet is not idle."""
+        needle = f"slack:{event.channel} {event.edition}: "
+        deadline = time.monotonic() + OUTCOME_TIMEOUT
+        while self.bot.alive() and time.monotonic() < deadline:
+            if any(needle in line for line in self.bot.log[since:]):
+                break
+            time.sleep(0.1)
+        else:
+            if self.bot.alive():
+                print(f"  {self.clock.now():%Y-%m-%d %H:%M} UTC  {needle}no outcome within {OUTCOME_TIMEOUT:.0f} s")
+        self.idle_for(QUIET_SECONDS)
+
+    def restart_if_killed(self) -> None:
+        if not self.bot.alive():
+            self.bot.wait()
+            self.start_bot()
+            self.idle_for(QUIET_SECONDS)
 
 
-def report(
-    slack: FakeSlackApi,
-    ledger: Ledger,
-    schedule: list[tuple[dt.datetime, str]],
-    lag: list[float],
-    rss: list[tuple[dt.datetime, int]],
-    seconds: float,
-    bot: Bot,
-) -> None:
-    duplicates, missing, incomplete = [], [], []
-    for channel in SUBSCRIPTIONS:
-        parents, messages = posted_days(slack, channel), posted_days(slack, channel, parents_only=False)
-        duplicates += [f"{channel} {day}×{n}" for day, n in parents.items() if n > 1]
-        for day in sorted({announcement_edition(instant) for instant, ch in schedule if ch == channel}):
-            key = f"{day:%Y%m%d}"
-            if key not in parents:
-                missing.append(f"{channel} {day}")
-            elif messages[key] != ledger.parts(channel, day):
-                incomplete.append(f"{channel} {day}: {messages[key]} of {ledger.parts(channel, day)}")
-    errors = [line for log in bot.logs for line in log.read_text(errors="replace").splitlines() if " ERROR " in line]
-    quarter = max(1, len(rss) // 4)
-    first, final = [kib for _, kib in rss[:quarter]], [kib for _, kib in rss[-quarter:]]
-    growth = statistics.median(final) / statistics.median(first) - 1
-    p99 = sorted(lag)[int(0.99 * (len(lag) - 1))] if lag else float("nan")
-    print(f"simulated {len(schedule)} scheduled posts in {seconds:.0f} s; logs in {bot.folder}")
+# --- the scenario: which fault comes before which post ------------------------------------
+
+
+def faults(month: Month) -> dict[int, tuple[str, Callable[[], None]]]:
+    """Fault injections keyed by the index of the post they precede."""
+
+    def restart_postgres() -> None:
+        month.postgres.stop()
+        month.clock.jump_to(month.clock.now() + dt.timedelta(minutes=1))
+        time.sleep(8)
+        month.postgres.start()
+
+    def kill_idle() -> None:
+        month.bot.kill()
+        month.kills += 1
+        month.start_bot()
+
+    return {
+        3: ("arXiv 503 x2, Retry-After: 2", lambda: month.arxiv.fail_next(status=503, times=2, retry_after="2")),
+        8: (
+            "model 429 + 2 replies not JSON",
+            lambda: month.model.fail_next(
+                Fault.http(429, retry_after=1), Fault.content("not json"), Fault.content('{"categories": [')
+            ),
+        ),
+        12: (
+            "Slack 429 x3 on chat.postMessage",
+            lambda: month.slack.fail_next("chat.postMessage", status=429, times=3, retry_after="1"),
+        ),
+        17: ("SIGKILL between two messages of a post", lambda: setattr(month, "kill_in", "C0CAIRO")),
+        24: ("PostgreSQL restart", restart_postgres),
+        31: (
+            "arXiv 503 x5, Retry-After: 2 (all of a build's retries)",
+            lambda: month.arxiv.fail_next(status=503, times=5, retry_after="2"),
+        ),
+        38: ("SIGKILL while idle", kill_idle),
+        45: (
+            "model 429 x3 + not JSON",
+            lambda: month.model.fail_next(*[Fault.http(429, retry_after=1)] * 3, Fault.content("{{{")),
+        ),
+        52: (
+            "Slack 429 x2 on chat.postMessage",
+            lambda: month.slack.fail_next("chat.postMessage", status=429, times=2, retry_after="2"),
+        ),
+    }
+
+
+def run_month(month: Month, events: list[Event]) -> None:
+    injections = faults(month)
+    started = time.monotonic()
+    for index, event in enumerate(events):
+        if index in injections:
+            name, inject = injections[index]
+            print(f"  {month.clock.now():%Y-%m-%d %H:%M} UTC  inject: {name}", flush=True)
+            inject()
+        month.post(event)
+        if index % 10 == 9:
+            print(
+                f"  {event.at:%Y-%m-%d %H:%M} UTC  {index + 1}/{len(events)} posts due, "
+                f"{time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+
+
+# --- the verdict ---------------------------------------------------------------------------
+
+
+def digest_verdict(month: Month, events: list[Event]) -> bool:
+    """Exactly one complete digest per (channel, announcement day); nothing else posted."""
+    ok = True
+    for channel in CHANNELS:
+        expected = sorted({event.edition for event in events if event.channel == channel})
+        parts = month.posted_parts(channel)
+        complete, duplicated, gaps = 0, [], []
+        for day in expected:
+            planned = month.parts_planned(channel, day)
+            counts = [parts[day, index] for index in range(planned or 0)]
+            if planned and all(count == 1 for count in counts):
+                complete += 1
+            elif planned and all(count >= 1 for count in counts):
+                duplicated.append(f"{day} parts x{counts}")
+            else:
+                gaps.append(f"{day} ({sum(counts)} of {planned or '?'} parts)")
+        extra = sorted({day for day, _ in parts} - set(expected))
+        passed = complete == len(expected) and not extra
+        ok &= passed
+        print(
+            f"{channel:10} {CHANNELS[channel][0]:17} announcement days {len(expected):2}, complete once "
+            f"{complete:2}, duplicated {duplicated or 0}, gaps {gaps or 0}, other days {extra or 0}"
+            f"  {'PASS' if passed else 'FAIL'}"
+        )
+    return ok
+
+
+def lag_verdict(month: Month) -> bool:
+    worst = sorted(month.bot.lag_ms, reverse=True)[:5]
+    samples = sorted(lag for lag, _ in month.bot.lag_ms)
+    if len(samples) < 100:
+        print(f"loop lag: only {len(samples)} samples  FAIL")
+        return False
+    p99 = samples[int(0.99 * (len(samples) - 1))]
+    passed = p99 < LAG_TARGET_MS
     print(
-        f"digests: {sum(len(posted_days(slack, c)) for c in SUBSCRIPTIONS)} (channel, day) posts; "
-        f"{len(duplicates)} duplicated {duplicates[:5]}, {len(missing)} missing {missing[:5]}, "
-        f"{len(incomplete)} incomplete {incomplete[:5]}"
+        f"event-loop lag over {len(samples)} samples: p50 {statistics.median(samples):.1f} ms, p99 {p99:.1f} ms, "
+        f"max {samples[-1]:.1f} ms (target p99 < {LAG_TARGET_MS:.0f} ms)  {'PASS' if passed else 'FAIL'}"
     )
-    print(f"event-loop lag probe n={len(lag)}  p99 {p99 * 1000:.1f} ms  (target < 100 ms)")
-    print(f"RSS of the last process {statistics.median(first) / 1024:.0f} → {statistics.median(final) / 1024:.0f} MiB "
-          f"({growth:+.1%}; target < +10 %)")  # fmt: skip
-    print(f"ERROR lines in the bot's logs: {len(errors)}")
-    ok = not duplicates and not missing and not incomplete and p99 < 0.100 and growth < 0.10
-    print("PASS" if ok else "FAIL")
+    print("  worst samples: " + ", ".join(f"{lag:.0f} ms at {stamp}" for lag, stamp in worst))
+    return passed
+
+
+def rss_verdict(month: Month) -> bool:
+    ok = True
+    for number, life in enumerate(month.bot.lifetimes, start=1):
+        if life.warm_kb is None or len(life.rss_kb) < 2:
+            print(f"process {number} (pid {life.pid}): no digest posted in its lifetime, RSS not judged")
+            continue
+        growth = life.rss_kb[-1] / life.warm_kb - 1
+        passed = growth < RSS_GROWTH_TARGET
+        ok &= passed
+        print(
+            f"process {number} (pid {life.pid}): RSS after first digest {life.warm_kb / 1024:.1f} MB, at end "
+            f"{life.rss_kb[-1] / 1024:.1f} MB, peak {max(life.rss_kb) / 1024:.1f} MB, growth {growth:+.1%} "
+            f"over {len(life.rss_kb)} samples (target < {RSS_GROWTH_TARGET:.0%})  {'PASS' if passed else 'FAIL'}"
+        )
+        trend = life.rss_kb[:: max(1, len(life.rss_kb) // 8)] + life.rss_kb[-1:]
+        print("  RSS along the lifetime (MB): " + " ".join(f"{kb / 1024:.0f}" for kb in trend))
+    return ok
+
+
+def fault_report(month: Month) -> None:
+    statuses: Counter[Any] = Counter(call.method for call in month.slack.calls)
+    print(
+        f"injected and served: arXiv requests {len(month.arxiv.requests)}, model calls {len(month.model.requests)}, "
+        f"Slack calls {sum(statuses.values())}, SIGKILLs {month.kills}, bot processes {len(month.bot.lifetimes)}"
+    )
+    errors = list(month.bot.errors())
+    print(f"log lines at ERROR or with a traceback: {len(errors)}")
+    for line in errors[:15]:
+        print(f"    {line[:220]}")
+    LOG_COPY.write_text("\n".join(month.bot.log) + "\n")
+    print(f"the bot's log (loop-lag lines left out): {LOG_COPY}")
+
+
+def main() -> int:
+    events = scheduled_posts()
+    first, last = START.date() - dt.timedelta(days=4), (START + dt.timedelta(days=DAYS)).date()
+    papers = month_of_papers(first, last, per_day=PAPERS_PER_DAY)
+    began = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="digestbot-soak-") as folder,
+        FakeArxivServer(papers=papers) as arxiv,
+        FakeOpenAIServer() as model,
+        FakeSlackApi() as slack,
+    ):
+        month = Month(folder=Path(folder), arxiv=arxiv, model=model, slack=slack)
+        with month.postgres:
+            month.subscribe()
+            print(
+                f"{len(events)} scheduled posts from {START:%Y-%m-%d} for {DAYS} days; clock via libfaketime",
+                flush=True,
+            )
+            month.start_bot()
+            try:
+                run_month(month, events)
+            finally:
+                code = month.bot.stop() if month.bot.alive() else None
+            print(f"\nsimulated {DAYS} days in {time.monotonic() - began:.0f} s (bot's last exit code {code})")
+            results = [digest_verdict(month, events), lag_verdict(month), rss_verdict(month)]
+            fault_report(month)
+    print("SOAK PASSED" if all(results) else "SOAK FAILED")
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -17,6 +17,7 @@ import signal
 import sys
 
 from digestbot.app.health import Health, start_web
+from digestbot.app.loop_lag import log_loop_lag
 from digestbot.app.platforms import configured_platforms
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.commands.handlers import CommandHandler
@@ -38,6 +39,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
     health = Health()
     runner = await start_web(health, adapters, settings.port)
     stop = asyncio.Event()
+    probe: asyncio.Task[None] | None = None
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
@@ -48,6 +50,8 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         _report_unscheduled(bot, platforms)
         health.ready = True
         log.info("ready: %s, health on :%d/healthz", ", ".join(platforms) or "no chat platform", settings.port)
+        if settings.digest_loop_lag_log > 0:
+            probe = asyncio.create_task(log_loop_lag(settings.digest_loop_lag_log))
         if not adapters and (sys.stdin.isatty() if interactive is None else interactive):
             await _console_until(stop, bot.services.handler)
         else:
@@ -55,6 +59,8 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         log.info("shutting down")
     finally:
         health.ready = False
+        if probe is not None:
+            probe.cancel()
         await bot.scheduler.shutdown()
         for adapter in adapters:
             await adapter.stop()

@@ -106,6 +106,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: str = "text"
+    digest_loop_lag_log: float = Field(default=0.0, ge=0)
 
     @field_validator("digest_time")
     @classmethod
