@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from digestbot.summarizer.build_cache import per_build_cache
+
 if TYPE_CHECKING:  # pylatexenc is imported on first use: most titles hold no TeX, and start-up stays fast
     from pylatexenc.latex2text import LatexNodes2Text
     from pylatexenc.latexwalker import LatexMacroNode
@@ -72,7 +74,7 @@ def _converter() -> LatexNodes2Text:
     return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
 
 
-@lru_cache(maxsize=16384)
+@per_build_cache(maxsize=16384)
 def clean_latex(text: str) -> str:
     """``text`` with its TeX rendered as Unicode and whitespace folded; unchanged (but folded)
     when it holds no TeX or when TeX cannot parse it.

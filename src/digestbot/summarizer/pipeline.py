@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 
 from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.build_cache import clear_build_caches
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.llm.notes import categorized_offline_note
 from digestbot.summarizer.models import Backend, CategoryAssignment, CategorySection, Digest, Paper
@@ -53,35 +54,38 @@ async def build_digest(
 ) -> Digest:
     """Build one day's digest; ``only`` restricts it to some category slugs (a channel filter);
     ``recent`` is the papers of the last weeks' digests, so that near-duplicates rank lower."""
-    papers = listing.papers
-    progress(f"Categorizing {len(papers)} papers…")
-    assignments = await categorizer.categorize(papers, language=language)
-    groups = group_by_category(papers, assignments, taxonomy)
-    wanted = [slug for slug in taxonomy.slugs if groups[slug] and (only is None or slug in only)]
-    progress(f"Summarizing {len(wanted)} categories…")
+    try:
+        papers = listing.papers
+        progress(f"Categorizing {len(papers)} papers…")
+        assignments = await categorizer.categorize(papers, language=language)
+        groups = group_by_category(papers, assignments, taxonomy)
+        wanted = [slug for slug in taxonomy.slugs if groups[slug] and (only is None or slug in only)]
+        progress(f"Summarizing {len(wanted)} categories…")
 
-    async def summarize(slug: str) -> CategorySection:
-        category = taxonomy.get(slug)
-        summary = await summarizer.summarize_category(category, groups[slug], language=language, day_papers=papers)
-        count = len(groups[slug])
-        progress(f"  {category.name}: {count} paper{'s' if count != 1 else ''}")
-        return CategorySection(category=category, papers=groups[slug], summary=summary)
+        async def summarize(slug: str) -> CategorySection:
+            category = taxonomy.get(slug)
+            summary = await summarizer.summarize_category(category, groups[slug], language=language, day_papers=papers)
+            count = len(groups[slug])
+            progress(f"  {category.name}: {count} paper{'s' if count != 1 else ''}")
+            return CategorySection(category=category, papers=groups[slug], summary=summary)
 
-    sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
-    ranks = await run_cpu_bound(rank_papers, papers, assignments=assignments, recent=recent)
-    # A digest whose every section fell back to the offline back end must not claim a model wrote it.
-    written_by_model = any(s.summary.backend is Backend.LLM for s in sections)
-    return Digest(
-        date=listing.date,
-        language=language,
-        sections=list(sections),
-        backend=Backend.LLM if written_by_model else Backend.OFFLINE,
-        source=listing.source,
-        notes=[*listing.notes, *categorized_offline_note(assignments)],
-        assignments=list(assignments),
-        tldrs=every_tldr(sections, assignments),
-        ranks=ranks,
-    )
+        sections = await asyncio.gather(*(summarize(slug) for slug in wanted))
+        ranks = await run_cpu_bound(rank_papers, papers, assignments=assignments, recent=recent)
+        # A digest whose every section fell back to the offline back end must not claim a model wrote it.
+        written_by_model = any(s.summary.backend is Backend.LLM for s in sections)
+        return Digest(
+            date=listing.date,
+            language=language,
+            sections=list(sections),
+            backend=Backend.LLM if written_by_model else Backend.OFFLINE,
+            source=listing.source,
+            notes=[*listing.notes, *categorized_offline_note(assignments)],
+            assignments=list(assignments),
+            tldrs=every_tldr(sections, assignments),
+            ranks=ranks,
+        )
+    finally:
+        clear_build_caches()  # memos of this day's abstracts; see build_cache
 
 
 def every_tldr(sections: Sequence[CategorySection], assignments: Sequence[CategoryAssignment]) -> dict[str, str]:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import Stemmer
+
+from digestbot.summarizer.build_cache import per_build_cache
 
 _ENGLISH = Stemmer.Stemmer("english")
 # Latin-script words, hyphenated compounds kept whole; a letter after a digit ("7B") is no word.
@@ -38,7 +39,7 @@ MIN_STEM = 4
 """The shortest stem a normalization may produce: shorter ones merge unrelated words."""
 
 
-@lru_cache(maxsize=65536)
+@per_build_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The normalized Snowball stem of one lower-case word.
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from digestbot.summarizer.build_cache import per_build_cache
+
 if TYPE_CHECKING:
     import pysbd
 
@@ -63,7 +65,7 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
-@lru_cache(maxsize=4096)
+@per_build_cache(maxsize=4096)
 def _segment(flat: str) -> tuple[str, ...]:
     """Cached: pysbd costs a few milliseconds per abstract, and a digest asks for the same
     abstract's sentences from several places (facts, impact, TL;DR, answers)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from digestbot.summarizer.build_cache import per_build_cache
 from digestbot.summarizer.models import Category
 from digestbot.summarizer.stemming import stem
 from digestbot.summarizer.text import STOPWORDS
@@ -125,7 +126,7 @@ class _Word:
     alone: bool  # a name or a long technical noun: it may be a phrase by itself
 
 
-@lru_cache(maxsize=65536)
+@per_build_cache(maxsize=65536)
 def _word(token: str) -> _Word:
     lowered = token.lower()
     lexicon = _lexicon()
@@ -161,7 +162,7 @@ def _names_something(token: str) -> bool:
     return len(token) >= 8 and "-" not in token and singular.endswith(_NOUN_SUFFIXES)
 
 
-@lru_cache(maxsize=8192)
+@per_build_cache(maxsize=8192)
 def document_phrases(text: str) -> dict[tuple[str, ...], str]:
     """Every noun-phrase candidate of one cleaned text: stem key → surface form as written.
 
@@ -265,7 +266,7 @@ def _maximal(users: dict[tuple[str, ...], list[str]]) -> dict[tuple[str, ...], l
     return {key: ids for key, ids in users.items() if longer_by_part.get(key, 0) < CONTAINED_SHARE * len(ids)}
 
 
-@lru_cache(maxsize=8192)
+@per_build_cache(maxsize=8192)
 def lowercase_words(text: str) -> frozenset[str]:
     return frozenset(token for token in _TOKEN.findall(text) if token.islower())
 

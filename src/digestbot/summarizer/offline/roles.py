@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
+from digestbot.summarizer.build_cache import per_build_cache
 from digestbot.summarizer.latex import clean_latex
 from digestbot.summarizer.text import numbers_in, split_sentences
 
@@ -154,7 +154,7 @@ def classify(text: str, *, position: int, count: int, cues: dict[Role, int] | No
     return max(scores, key=lambda role: scores[role])
 
 
-@lru_cache(maxsize=4096)
+@per_build_cache(maxsize=4096)
 def abstract_sentences(abstract: str) -> tuple[Sentence, ...]:
     """The abstract's sentences, TeX rendered, labels and dangling starts removed, each with
     its role. Cached: facts, impact, TL;DR and themes all read the same abstract."""
