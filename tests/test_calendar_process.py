@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.memory_transport import FakePlatform, cli_command
+from tests.fakes.memory_transport import FakePlatform
 from tests.test_runtime import BotProcess, health, wait_until
 
 # The library itself, preloaded: the `faketime` wrapper forks and would not pass SIGTERM on.
@@ -27,16 +27,7 @@ needs_faketime = pytest.mark.skipif(
 def shifted(bot: BotProcess, instant: str, *args: str) -> subprocess.Popen[str]:
     """``digestbot ARGS`` with the wall clock starting at ``instant`` (UTC); the monotonic clock stays real."""
     assert LIBFAKETIME is not None, "libfaketime is required in CI"
-    env = {**bot.env, "TZ": "UTC", "LD_PRELOAD": LIBFAKETIME, "FAKETIME": f"@{instant}", "DONT_FAKE_MONOTONIC": "1"}
-    return subprocess.Popen(
-        cli_command(*args),
-        env=env,
-        cwd=bot.tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return bot.cli(*args, TZ="UTC", LD_PRELOAD=LIBFAKETIME, FAKETIME=f"@{instant}", DONT_FAKE_MONOTONIC="1")
 
 
 @needs_faketime

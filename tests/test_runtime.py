@@ -75,8 +75,8 @@ class BotProcess:
             **env,
         }
 
-    def cli(self, *args: str, crash: str | None = None) -> subprocess.Popen[str]:
-        env = {**self.env, **({"FAKE_PLATFORM_CRASH": crash} if crash else {})}
+    def cli(self, *args: str, crash: str | None = None, **extra_env: str) -> subprocess.Popen[str]:
+        env = {**self.env, **extra_env, **({"FAKE_PLATFORM_CRASH": crash} if crash else {})}
         return subprocess.Popen(
             cli_command(*args),
             env=env,
