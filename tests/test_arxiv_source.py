@@ -15,13 +15,14 @@ import pytest
 
 from digestbot import __version__
 from digestbot.summarizer.models import Paper
-from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivPacer, ArxivSource
+from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivSource
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
     NoAnnouncement,
     PaperNotFound,
     SourceUnavailable,
 )
+from digestbot.summarizer.sources.polite_http import ArxivPacer
 from tests.fakes.arxiv_server import FakeArxivServer, FeedItem
 
 ET = ZoneInfo("America/New_York")

@@ -28,8 +28,9 @@ from typing import Protocol
 import requests
 
 from digestbot.summarizer.bounded import BoundedMap, is_held
-from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivPacer, PoliteTransport
+from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT
 from digestbot.summarizer.sources.base import SourceUnavailable
+from digestbot.summarizer.sources.polite_http import ArxivPacer, PoliteTransport
 from digestbot.summarizer.text import normalize_whitespace, split_sentences
 
 log = logging.getLogger(__name__)
