@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -40,6 +40,7 @@ from digestbot.bot.questions.limits import QuestionLimits  # noqa: E402
 from digestbot.bot.questions.search_index import SearchIndex  # noqa: E402
 from digestbot.bot.questions.service import QuestionService  # noqa: E402
 from digestbot.bot.storage.db import create_db_engine, migrate  # noqa: E402
+from digestbot.summarizer.backends import Question  # noqa: E402
 from digestbot.summarizer.models import (  # noqa: E402
     Answer,
     Backend,
@@ -47,7 +48,6 @@ from digestbot.summarizer.models import (  # noqa: E402
     CategorySummary,
     Digest,
     Paper,
-    Passage,
 )
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer  # noqa: E402
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer  # noqa: E402
@@ -75,10 +75,8 @@ class InstantAnswerer:
 
     backend = Backend.LLM
 
-    async def answer(
-        self, question: str, passages: Sequence[Passage], *, history: Sequence[tuple[str, str]], language: str
-    ) -> Answer:
-        cited = passages[0].arxiv_id
+    async def answer(self, question: Question) -> Answer:
+        cited = question.passages[0].arxiv_id
         return Answer(text=f"An answer [{cited}].", cited_ids=[cited], supported=True, backend=self.backend)
 
     async def search_terms(self, question: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from digestbot.summarizer.backends import Question
 from digestbot.summarizer.models import Backend, Passage
 from digestbot.summarizer.offline.answerer import ExtractiveAnswerer, query_terms
 from digestbot.summarizer.sources.jsonl import read_papers
@@ -67,7 +68,7 @@ PASSAGES = [RACER, QUANT, MIRROR]
 async def _ask(question: str, passages: list[Passage] = PASSAGES, **options: object):  # type: ignore[no-untyped-def]
     history = options.get("history", [])
     language = str(options.get("language", "en"))
-    return await ExtractiveAnswerer().answer(question, passages, history=history, language=language)  # type: ignore[arg-type]
+    return await ExtractiveAnswerer().answer(Question(question, passages, history, language))  # type: ignore[arg-type]
 
 
 async def test_answers_with_quoted_sentences_each_cited() -> None:

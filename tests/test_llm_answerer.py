@@ -9,6 +9,7 @@ import pytest
 
 from digestbot.app.factory import make_answerer, make_gateway
 from digestbot.bot.config import load_settings
+from digestbot.summarizer.backends import Question
 from digestbot.summarizer.llm.answerer import LlmAnswerer
 from digestbot.summarizer.llm.ports import MemoryResponseCache, MemoryUsageLedger
 from digestbot.summarizer.models import Answer, Backend, Passage
@@ -45,7 +46,7 @@ def answerer_for(server: FakeOpenAIServer, **overrides: object) -> LlmAnswerer:
 async def ask(
     answerer: LlmAnswerer, question: str, *, history: list[tuple[str, str]] | None = None, language: str = "en"
 ) -> Answer:
-    return await answerer.answer(question, PASSAGES, history=history or [], language=language)
+    return await answerer.answer(Question(question, PASSAGES, history or [], language))
 
 
 async def test_an_answer_cites_the_passage_it_comes_from(server: FakeOpenAIServer) -> None:
@@ -106,7 +107,7 @@ async def test_asking_again_costs_no_call(server: FakeOpenAIServer) -> None:
 
 
 async def test_no_passages_means_no_call(server: FakeOpenAIServer) -> None:
-    answer = await answerer_for(server).answer("Anything?", [], history=[], language="en")
+    answer = await answerer_for(server).answer(Question("Anything?", []))
     assert not answer.supported and server.chat_requests() == []
 
 
@@ -114,7 +115,7 @@ async def test_a_failing_model_gives_a_clear_unsupported_answer_or_the_fallback(
     class Quoting:
         backend = Backend.OFFLINE
 
-        async def answer(self, question: str, passages: Any, *, history: Any, language: str) -> Answer:
+        async def answer(self, question: Question) -> Answer:
             return Answer(text="offline", cited_ids=[], supported=False, backend=self.backend)
 
     with FakeOpenAIServer(failure_rate=1.0) as server:
@@ -122,7 +123,7 @@ async def test_a_failing_model_gives_a_clear_unsupported_answer_or_the_fallback(
         settings = load_settings(openai_base_url=server.url, llm_max_retries=0)
         with_fallback = make_answerer(settings, fallback=Quoting())
         assert with_fallback is not None
-        fallback_answer = await with_fallback.answer("How fast?", PASSAGES, history=[], language="en")
+        fallback_answer = await with_fallback.answer(Question("How fast?", PASSAGES))
 
     assert not plain.supported and "try again later" in plain.text and "HTTP" in plain.text
     assert fallback_answer.text == "offline"

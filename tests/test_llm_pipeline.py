@@ -15,6 +15,7 @@ import pytest
 from digestbot.app.factory import make_backends, make_gateway
 from digestbot.bot.config import Settings, load_settings
 from digestbot.bot.layout.markdown import render_digest
+from digestbot.summarizer.backends import CategoryBatch
 from digestbot.summarizer.llm.categorizer import LlmCategorizer
 from digestbot.summarizer.llm.gateway import LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, ungrounded
@@ -180,7 +181,7 @@ async def test_a_category_summary_has_the_five_parts_from_its_papers(
     papers = day_papers[:8]
     summarizer = LlmSummarizer(gateway_for(server))
 
-    summary = await summarizer.summarize_category(taxonomy.get("llm"), papers, language="ko", day_papers=day_papers)
+    summary = await summarizer.summarize_category(CategoryBatch(taxonomy.get("llm"), papers, day_papers, "ko"))
 
     assert summary.backend is Backend.LLM
     assert summary.main_themes and summary.keywords and summary.impact and summary.outlook
@@ -197,7 +198,7 @@ async def test_a_long_category_is_map_reduced_not_truncated(
     papers = day_papers[:40]
     summarizer = LlmSummarizer(gateway_for(server), chunk_tokens=4000)
 
-    summary = await summarizer.summarize_category(taxonomy.get("cv"), papers, language="en", day_papers=day_papers)
+    summary = await summarizer.summarize_category(CategoryBatch(taxonomy.get("cv"), papers, day_papers, "en"))
 
     parts = server.chat_requests("ChunkNotes")
     assert len(parts) == len(summarizer.chunks(papers)) >= 3
@@ -223,7 +224,7 @@ async def test_grounding_rewrites_or_drops_sentences_with_invented_numbers(
     papers = day_papers[:5]
     with FakeOpenAIServer(brain=_inventing_brain) as server:
         summarizer = LlmSummarizer(gateway_for(server))
-        summary = await summarizer.summarize_category(taxonomy.get("llm"), papers, language="en", day_papers=papers)
+        summary = await summarizer.summarize_category(CategoryBatch(taxonomy.get("llm"), papers, papers, "en"))
 
     (rewrite,) = server.chat_requests("SentenceRewrites")
     assert "987654" in rewrite.body["messages"][1]["content"]
@@ -241,7 +242,7 @@ async def test_a_sentence_whose_rewrite_still_invents_is_dropped(day_papers: lis
     papers = day_papers[:5]
     with FakeOpenAIServer(brain=stubborn) as server:
         summary = await LlmSummarizer(gateway_for(server)).summarize_category(
-            taxonomy.get("llm"), papers, language="en", day_papers=papers
+            CategoryBatch(taxonomy.get("llm"), papers, papers, "en")
         )
     assert "987654" not in " ".join(summary.main_themes)
     assert summary.key_facts[0].fact == (default_brain_fact(papers[0]))
@@ -272,7 +273,7 @@ async def test_a_failing_category_gets_the_extractive_summary_with_a_note(
     with FakeOpenAIServer(failure_rate=1.0) as server:
         summarizer = LlmSummarizer(gateway_for(server, llm_max_retries=0))
         summary = await summarizer.summarize_category(
-            taxonomy.get("llm"), day_papers[:4], language="en", day_papers=day_papers
+            CategoryBatch(taxonomy.get("llm"), day_papers[:4], day_papers, "en")
         )
         paper = await summarizer.summarize_paper(day_papers[0], language="en")
     assert summary.backend is Backend.OFFLINE

@@ -7,6 +7,7 @@ the tests never ask which one they hold.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from digestbot.summarizer.models import (
@@ -28,18 +29,37 @@ class Categorizer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CategoryBatch:
+    """What a summarizer is given for one category: its papers, and the whole day's for contrast
+    (the offline back end weighs a phrase by how particular it is to the category that day).
+
+    One object rather than four arguments, so that every back end and every wrapper around one
+    (fallbacks, the wanted-categories filter) passes the same thing on unchanged.
+    """
+
+    category: Category
+    papers: Sequence[Paper]
+    day_papers: Sequence[Paper]
+    language: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """What an answerer is asked: the question, the only passages it may answer from, and the
+    thread's earlier (question, answer) turns, which give a follow-up its referents."""
+
+    text: str
+    passages: Sequence[Passage]
+    history: Sequence[tuple[str, str]] = ()
+    language: str = "en"
+
+
 class Summarizer(Protocol):
     backend: Backend
 
-    async def summarize_category(
-        self,
-        category: Category,
-        papers: Sequence[Paper],
-        *,
-        language: str,
-        day_papers: Sequence[Paper],
-    ) -> CategorySummary:
-        """The five-part summary of ``papers``; ``day_papers`` is the whole day, for contrast."""
+    async def summarize_category(self, batch: CategoryBatch) -> CategorySummary:
+        """The five-part summary of ``batch.papers``."""
         ...
 
     async def summarize_paper(self, paper: Paper, *, language: str) -> PaperSummary: ...
@@ -48,15 +68,8 @@ class Summarizer(Protocol):
 class Answerer(Protocol):
     backend: Backend
 
-    async def answer(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        *,
-        history: Sequence[tuple[str, str]],
-        language: str,
-    ) -> Answer:
-        """Answer only from ``passages``; ``history`` is the thread's earlier (question, answer) turns."""
+    async def answer(self, question: Question) -> Answer:
+        """Answer only from ``question.passages``."""
         ...
 
     async def search_terms(self, question: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 
-from digestbot.summarizer.backends import Categorizer, Summarizer
+from digestbot.summarizer.backends import Categorizer, CategoryBatch, Summarizer
 from digestbot.summarizer.build_cache import clear_build_caches
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.llm.notes import categorized_offline_note
@@ -64,7 +64,7 @@ async def build_digest(
 
         async def summarize(slug: str) -> CategorySection:
             category = taxonomy.get(slug)
-            summary = await summarizer.summarize_category(category, groups[slug], language=language, day_papers=papers)
+            summary = await summarizer.summarize_category(CategoryBatch(category, groups[slug], papers, language))
             count = len(groups[slug])
             progress(f"  {category.name}: {count} paper{'s' if count != 1 else ''}")
             return CategorySection(category=category, papers=groups[slug], summary=summary)

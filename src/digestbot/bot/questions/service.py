@@ -28,7 +28,7 @@ from digestbot.bot.questions.focus import ID_IN_TEXT, Scope, focus_of
 from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import SearchIndex
 from digestbot.bot.questions.turns import MemoryThreadTurns, ThreadTurns
-from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.backends import Answerer, Question
 from digestbot.summarizer.bounded import BoundedMap
 from digestbot.summarizer.ids import ARXIV_ID
 from digestbot.summarizer.io_pools import db_call, source_call
@@ -216,7 +216,7 @@ class QuestionService:
         history = await db_call(self.turns.recent, thread_key, self.limits.history_turns) if thread_key else []
         reply = AnswerReply(text=unsupported_text(language), citations=[])
         if passages:
-            answer = await self.answerer.answer(question, passages, history=history, language=language)
+            answer = await self.answerer.answer(Question(question, passages, history, language))
             reply = _checked_reply(answer.text, answer.cited_ids, scope)
         if not reply.citations and _untranslated(search):
             reply = AnswerReply(text=needs_english_text(digest_language), citations=[])

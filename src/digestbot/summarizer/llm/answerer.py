@@ -9,15 +9,14 @@ the model says the passages do not cover the question, the answer is ``supported
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from digestbot.summarizer.backends import Answerer
+from digestbot.summarizer.backends import Answerer, Question
 from digestbot.summarizer.ids import CITATION
 from digestbot.summarizer.llm.gateway import LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import allowed_numbers, drop_ungrounded
 from digestbot.summarizer.llm.prompts import answer_prompt, search_terms_prompt
 from digestbot.summarizer.llm.schemas import GroundedAnswer, SearchTerms
-from digestbot.summarizer.models import Answer, Backend, Passage
+from digestbot.summarizer.models import Answer, Backend
 from digestbot.summarizer.phrases import phrase
 
 log = logging.getLogger(__name__)
@@ -32,26 +31,20 @@ class LlmAnswerer:
         self.gateway = gateway
         self.fallback = fallback
 
-    async def answer(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        *,
-        history: Sequence[tuple[str, str]],
-        language: str,
-    ) -> Answer:
+    async def answer(self, question: Question) -> Answer:
+        passages, language = question.passages, question.language
         if not passages:
             return Answer(text=phrase("llm.no_passages", language), cited_ids=[], supported=False, backend=self.backend)
-        prompt = answer_prompt(question, passages, history=history, language=language)
+        prompt = answer_prompt(question.text, passages, history=question.history, language=language)
         try:
             reply = await self.gateway.complete(prompt, GroundedAnswer, stage=STAGE)
         except LlmError as error:
             log.warning("answerer: no answer from the model (%s)", error)
             if self.fallback is not None:
-                return await self.fallback.answer(question, passages, history=history, language=language)
+                return await self.fallback.answer(question)
             text = phrase("llm.answer_failed", language, reason=error)
             return Answer(text=text, cited_ids=[], supported=False, backend=self.backend)
-        return self._checked(reply, passages, question=question, language=language)
+        return self._checked(reply, question)
 
     async def search_terms(self, question: str) -> str | None:
         """One small call (cached by the gateway like every call): the question's English search
@@ -63,11 +56,12 @@ class LlmAnswerer:
             return None
         return " ".join(reply.terms) or None
 
-    def _checked(self, reply: GroundedAnswer, passages: Sequence[Passage], *, question: str, language: str) -> Answer:
+    def _checked(self, reply: GroundedAnswer, question: Question) -> Answer:
+        passages, language = question.passages, question.language
         known = list(dict.fromkeys(p.arxiv_id for p in passages))
         text = CITATION.sub(lambda m: m.group(0) if m.group(1) in known else "", reply.answer)
         # The question may name numbers too ("what about the 7B model?"); echoing them invents nothing.
-        allowed = allowed_numbers([*(f"{p.title}. {p.text}" for p in passages), question])
+        allowed = allowed_numbers([*(f"{p.title}. {p.text}" for p in passages), question.text])
         grounded, dropped = drop_ungrounded(" ".join(text.split()), allowed)
         if dropped:
             log.info("answerer: dropped %d sentence(s) quoting numbers the passages do not contain", dropped)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 
-from digestbot.summarizer.backends import Categorizer, Summarizer
-from digestbot.summarizer.models import Backend, Category, CategoryAssignment, CategorySummary, Paper, PaperSummary
+from digestbot.summarizer.backends import Categorizer, CategoryBatch, Summarizer
+from digestbot.summarizer.models import Backend, CategoryAssignment, CategorySummary, Paper, PaperSummary
 from digestbot.summarizer.offline.categorizer import OfflineCategorizer
 from digestbot.summarizer.offline.summarizer import ExtractiveSummarizer
 
@@ -33,12 +33,10 @@ class WantedCategoriesSummarizer:
         self.wanted = wanted
         self.fallback = fallback or ExtractiveSummarizer()
 
-    async def summarize_category(
-        self, category: Category, papers: Sequence[Paper], *, language: str, day_papers: Sequence[Paper]
-    ) -> CategorySummary:
+    async def summarize_category(self, batch: CategoryBatch) -> CategorySummary:
         wanted = self.wanted()
-        chosen = self.inner if wanted is None or category.slug in wanted else self.fallback
-        return await chosen.summarize_category(category, papers, language=language, day_papers=day_papers)
+        chosen = self.inner if wanted is None or batch.category.slug in wanted else self.fallback
+        return await chosen.summarize_category(batch)
 
     async def summarize_paper(self, paper: Paper, *, language: str) -> PaperSummary:
         return await self.inner.summarize_paper(paper, language=language)

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from digestbot.summarizer.backends import Summarizer
+from digestbot.summarizer.backends import CategoryBatch, Summarizer
 from digestbot.summarizer.llm.gateway import BudgetExceeded, LlmError, LlmGateway
 from digestbot.summarizer.llm.grounding import GroundingReport, Slot, ground
 from digestbot.summarizer.llm.prompts import (
@@ -78,20 +78,14 @@ class LlmSummarizer:
         chunks.append(papers[start:])
         return chunks
 
-    async def summarize_category(
-        self,
-        category: Category,
-        papers: Sequence[Paper],
-        *,
-        language: str,
-        day_papers: Sequence[Paper],
-    ) -> CategorySummary:
+    async def summarize_category(self, batch: CategoryBatch) -> CategorySummary:
+        category, papers, language = batch.category, batch.papers, batch.language
         try:
             draft = await self._draft(category, papers, language=language)
             summary = await self._grounded(draft, papers, language=language)
         except LlmError as error:
             log.warning("summarizer: %s falls back to the extractive summary (%s)", category.slug, error)
-            offline = await self.fallback.summarize_category(category, papers, language=language, day_papers=day_papers)
+            offline = await self.fallback.summarize_category(batch)
             reason = (
                 Note(key="llm.budget")
                 if isinstance(error, BudgetExceeded)

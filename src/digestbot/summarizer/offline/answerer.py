@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from digestbot.summarizer.backends import Question
 from digestbot.summarizer.latex import clean_latex
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
 from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
@@ -95,17 +96,11 @@ def query_terms(text: str) -> list[str]:
 class ExtractiveAnswerer:
     backend = Backend.OFFLINE
 
-    async def answer(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        *,
-        history: Sequence[tuple[str, str]],
-        language: str,
-    ) -> Answer:
-        if passages and _SUMMARY_CUE.search(question):
+    async def answer(self, question: Question) -> Answer:
+        passages, language = question.passages, question.language
+        if passages and _SUMMARY_CUE.search(question.text):
             return self._summary(passages, language)
-        chosen = best_sentences(_query(question, history), passages)
+        chosen = best_sentences(_query(question.text, question.history), passages)
         if not chosen:
             return Answer(text=_phrase(language, "unsupported"), cited_ids=[], supported=False, backend=self.backend)
         lines = [_phrase(language, "intro")]

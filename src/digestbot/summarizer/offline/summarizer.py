@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from itertools import zip_longest
 
+from digestbot.summarizer.backends import CategoryBatch
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.models import Backend, Category, CategorySummary, KeyFact, Note, Paper, PaperSummary
 from digestbot.summarizer.offline import phrasing
@@ -57,16 +58,9 @@ class ExtractiveSummarizer:
         self._day_stats: dict[tuple[str, ...], DayPhrases] = {}
         self._stats_lock = threading.Lock()
 
-    async def summarize_category(
-        self,
-        category: Category,
-        papers: Sequence[Paper],
-        *,
-        language: str,
-        day_papers: Sequence[Paper],
-    ) -> CategorySummary:
+    async def summarize_category(self, batch: CategoryBatch) -> CategorySummary:
         """Runs in a worker thread: it is CPU work, and the chat adapters share the event loop."""
-        return await run_cpu_bound(self._summarize_category, category, papers, language, day_papers)
+        return await run_cpu_bound(self._summarize_category, batch)
 
     def _stats_for(self, day_papers: Sequence[Paper]) -> DayPhrases:
         """Phrase statistics of the whole day, computed once and shared by its categories."""
@@ -76,10 +70,9 @@ class ExtractiveSummarizer:
                 self._day_stats = {key: DayPhrases(document(p) for p in day_papers)}
             return self._day_stats[key]
 
-    def _summarize_category(
-        self, category: Category, papers: Sequence[Paper], language: str, day_papers: Sequence[Paper]
-    ) -> CategorySummary:
-        ranked = self._stats_for(day_papers).rank(
+    def _summarize_category(self, batch: CategoryBatch) -> CategorySummary:
+        category, papers, language = batch.category, batch.papers, batch.language
+        ranked = self._stats_for(batch.day_papers).rank(
             [(p.arxiv_id, document(p)) for p in papers],
             trivial=trivial_stems(category),
             min_papers=min(2, len(papers)),
