@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -178,6 +178,14 @@ def upsert(
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     returned = session.execute(statement.returning(*(getattr(model, key) for key in keys)))
     return returned.first() is not None
+
+
+def save(session: Session, model: type[Any], values: Mapping[str, Any], *, keep: Collection[str] = ()) -> None:
+    """Insert the row, or overwrite the one with the same primary key: every given column but
+    the key and ``keep`` (e.g. when it was first made) takes the new value. Atomic, as :func:`upsert`."""
+    keys = [column.name for column in model.__table__.primary_key]
+    update = [column for column in values if column not in keys and column not in keep]
+    upsert(session, model, values, keys=keys, update=update)
 
 
 def open_database(database_url: str, *, sleep: Callable[[float], None] = time.sleep) -> sessionmaker[Session]:

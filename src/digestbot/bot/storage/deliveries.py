@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import upsert
+from digestbot.bot.storage.records import record_from_row, split_list
 from digestbot.bot.storage.tables import DeliveryPartRow, DeliveryRow
 from digestbot.summarizer.models import Note, dump_note, load_note
 
@@ -59,22 +60,8 @@ class Delivery:
 
 
 def _to_delivery(row: DeliveryRow) -> Delivery:
-    return Delivery(
-        id=row.id,
-        platform=row.platform,
-        channel_id=row.channel_id,
-        digest_date=row.digest_date,
-        language=row.language,
-        categories=tuple(slug for slug in row.categories.split(",") if slug),
-        note=load_note(row.note) if row.note is not None else None,
-        status=row.status,
-        claimed_by=row.claimed_by,
-        lease_until=row.lease_until,
-        attempts=row.attempts,
-        parts_total=row.parts_total,
-        error=row.error,
-        finished_at=row.finished_at,
-    )
+    note = load_note(row.note) if row.note is not None else None
+    return record_from_row(Delivery, row, categories=split_list(row.categories), note=note)
 
 
 class SqlDeliveries:
@@ -157,16 +144,7 @@ class SqlDeliveries:
     def parts(self, delivery_id: int) -> dict[int, Part]:
         query = select(DeliveryPartRow).where(DeliveryPartRow.delivery_id == delivery_id)
         with self._sessions() as session:
-            return {
-                row.part_index: Part(
-                    index=row.part_index,
-                    idempotency_key=row.idempotency_key,
-                    status=row.status,
-                    message_id=row.message_id,
-                    started_at=row.started_at,
-                )
-                for row in session.scalars(query)
-            }
+            return {row.part_index: record_from_row(Part, row, index=row.part_index) for row in session.scalars(query)}
 
     def set_total(self, delivery_id: int, total: int) -> None:
         with self._sessions.begin() as session:

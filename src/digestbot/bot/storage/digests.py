@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.db import upsert
+from digestbot.bot.storage.db import save
 from digestbot.bot.storage.tables import DigestRow
 from digestbot.summarizer.models import Digest
 
@@ -56,10 +56,4 @@ class SqlDigestStore:
             "built_at": self._clock(),
         }
         with self._sessions.begin() as session:
-            upsert(
-                session,
-                DigestRow,
-                values,
-                keys=("digest_date", "language", "source"),
-                update=("payload", "built_at"),
-            )
+            save(session, DigestRow, values)

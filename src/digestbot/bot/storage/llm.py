@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.db import upsert
+from digestbot.bot.storage.db import save
+from digestbot.bot.storage.records import row_values
 from digestbot.bot.storage.tables import LlmCacheRow, LlmUsageRow
 from digestbot.summarizer.llm.ports import UsageRecord, UsageTotals
 
@@ -26,13 +27,7 @@ class SqlResponseCache:
 
     def put(self, key: str, value: str) -> None:
         with self._sessions.begin() as session:
-            upsert(
-                session,
-                LlmCacheRow,
-                {"key": key, "value": value, "created_at": self._clock()},
-                keys=("key",),
-                update=("value", "created_at"),
-            )
+            save(session, LlmCacheRow, {"key": key, "value": value, "created_at": self._clock()})
 
 
 class SqlUsageLedger:
@@ -42,19 +37,7 @@ class SqlUsageLedger:
 
     def record(self, record: UsageRecord) -> None:
         with self._sessions.begin() as session:
-            session.add(
-                LlmUsageRow(
-                    day=record.day,
-                    stage=record.stage,
-                    model=record.model,
-                    prompt_tokens=record.prompt_tokens,
-                    completion_tokens=record.completion_tokens,
-                    cached_tokens=record.cached_tokens,
-                    cost_usd=record.cost_usd,
-                    cache_hit=record.cache_hit,
-                    created_at=self._clock(),
-                )
-            )
+            session.add(LlmUsageRow(**row_values(record, created_at=self._clock())))
 
     def totals(self, day: dt.date, stage: str | None = None) -> UsageTotals:
         """Sums in SQL; ``calls`` counts real model calls, ``cache_hits`` the rest (as the memory ledger)."""

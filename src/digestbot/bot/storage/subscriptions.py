@@ -10,22 +10,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from digestbot.bot.config import parse_time_of_day
 from digestbot.bot.scheduling.subscriptions import WEEKDAYS, Subscription
 from digestbot.bot.storage import Clock, utc_now
+from digestbot.bot.storage.records import record_from_row, split_list
 from digestbot.bot.storage.tables import SubscriptionRow
 
 
 def _to_subscription(row: SubscriptionRow) -> Subscription:
-    return Subscription(
-        platform=row.platform,
-        channel_id=row.channel_id,
+    return record_from_row(
+        Subscription,
+        row,
         time=parse_time_of_day(row.time_of_day),
-        timezone=row.timezone,
-        weekdays=tuple(WEEKDAYS.index(day) for day in row.weekdays.split(",") if day),
-        categories=tuple(slug for slug in row.categories.split(",") if slug),
-        language=row.language,
-        detail=row.detail,
-        interests=tuple(phrase for phrase in row.interests.split("\n") if phrase),
-        paused=row.paused,
-        paused_reason=row.paused_reason,
+        weekdays=tuple(WEEKDAYS.index(day) for day in split_list(row.weekdays)),
+        categories=split_list(row.categories),
+        interests=split_list(row.interests, "\n"),
     )
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.ports import ThreadLink
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.db import upsert
+from digestbot.bot.storage.db import save
+from digestbot.bot.storage.records import record_from_row, row_values
 from digestbot.bot.storage.tables import ThreadLinkRow
 
 
@@ -24,23 +25,9 @@ class SqlThreadLinks:
         self._clock = clock
 
     def link(self, link: ThreadLink) -> None:
-        values = {
-            "platform": link.platform,
-            "channel_id": link.channel_id,
-            "thread_id": link.thread_id,
-            "digest_date": link.digest_date,
-            "language": link.language,
-            "arxiv_ids": json.dumps(list(link.arxiv_ids)),
-            "created_at": self._clock(),
-        }
+        values = row_values(link, arxiv_ids=json.dumps(list(link.arxiv_ids)), created_at=self._clock())
         with self._sessions.begin() as session:
-            upsert(
-                session,
-                ThreadLinkRow,
-                values,
-                keys=("platform", "channel_id", "thread_id"),
-                update=("digest_date", "language", "arxiv_ids"),
-            )
+            save(session, ThreadLinkRow, values, keep=("created_at",))
 
     def lookup(self, platform: str, channel_id: str, thread_id: str) -> ThreadLink | None:
         with self._sessions() as session:
@@ -62,11 +49,4 @@ class SqlThreadLinks:
 
 
 def _to_link(row: ThreadLinkRow) -> ThreadLink:
-    return ThreadLink(
-        platform=row.platform,
-        channel_id=row.channel_id,
-        thread_id=row.thread_id,
-        digest_date=row.digest_date,
-        language=row.language,
-        arxiv_ids=tuple(json.loads(row.arxiv_ids)),
-    )
+    return record_from_row(ThreadLink, row, arxiv_ids=tuple(json.loads(row.arxiv_ids)))
