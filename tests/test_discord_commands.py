@@ -25,7 +25,7 @@ from digestbot.adapters.discord.transport import Pace
 from digestbot.app import cli_discord as discord_cli
 from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand
 from digestbot.bot.commands.handlers import CommandHandler, Conversation
-from digestbot.bot.commands.replies import AnswerReply, Citation, Reply, TextReply
+from digestbot.bot.commands.replies import AnswerReply, Reply, TextReply
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
 from digestbot.summarizer.models import Category, Paper
@@ -76,7 +76,8 @@ class Questions:
     async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply:
         self.asked.append((question, link))
         return AnswerReply(
-            text=f"About {len(link.arxiv_ids)} papers: 8 GPUs. @everyone", citations=[Citation(link.arxiv_ids[0], "T")]
+            text=f"About {len(link.arxiv_ids)} papers: 8 GPUs. @everyone",
+            citations=[Paper(arxiv_id=link.arxiv_ids[0], title="T", abstract="")],
         )
 
     async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply:

@@ -19,7 +19,6 @@ from digestbot.adapters.discord.render import render_digest, render_reply
 from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
-    Citation,
     DigestReply,
     PaperReply,
     SearchHit,
@@ -215,7 +214,10 @@ def test_every_reply_kind_renders_within_limits() -> None:
         CategoriesReply(categories=tuple(s.category for s in digest.sections), counts={"llm": 1}),
         SearchReply(query="cache", hits=[SearchHit(paper=paper, digest_date="2026-06-26", snippet="@here cache")]),
         SearchReply(query="nothing", hits=[]),
-        AnswerReply(text="They used 8 GPUs.\n\n@everyone **really**", citations=[Citation("2606.00002", HOSTILE)]),
+        AnswerReply(
+            text="They used 8 GPUs.\n\n@everyone **really**",
+            citations=[Paper(arxiv_id="2606.00002", title=HOSTILE, abstract="")],
+        ),
     ]
     for reply in replies:
         messages = render_reply(reply)

@@ -27,7 +27,7 @@ from digestbot.adapters.slack.runner import EVENTS_PATH, SlackAdapter
 from digestbot.adapters.slack.transport import Pacer
 from digestbot.app.factory import make_digest_service
 from digestbot.bot.commands.handlers import CommandHandler, Conversation
-from digestbot.bot.commands.replies import AnswerReply, Citation, Reply
+from digestbot.bot.commands.replies import AnswerReply, Reply
 from digestbot.bot.config import Settings
 from digestbot.bot.ports import BotServices, MemorySeenEvents, MemoryThreadLinks, ThreadLink
 from digestbot.summarizer.models import Paper
@@ -75,7 +75,10 @@ class CannedQuestions:
     async def ask_in_thread(self, question: str, link: ThreadLink, conversation: Conversation) -> Reply:
         self.asked.append((question, conversation))
         first = link.arxiv_ids[0]
-        return AnswerReply(text=f"About “{question}”: see [{first}].", citations=[Citation(first, "The paper")])
+        return AnswerReply(
+            text=f"About “{question}”: see [{first}].",
+            citations=[Paper(arxiv_id=first, title="The paper", abstract="")],
+        )
 
     async def ask_paper(self, arxiv_id: str, question: str, conversation: Conversation) -> Reply:
         return AnswerReply(text=f"{arxiv_id}: {question}", citations=[])

@@ -19,7 +19,6 @@ from digestbot.bot.commands.grammar import HELP_TEXT
 from digestbot.bot.commands.replies import (
     AnswerReply,
     CategoriesReply,
-    Citation,
     PaperReply,
     SearchHit,
     SearchReply,
@@ -211,7 +210,8 @@ def test_a_single_category_digest_has_no_chart() -> None:
         ),
         SearchReply(query="nothing", hits=[]),
         AnswerReply(
-            text="It uses 8 GPUs [2606.00001].\nSee also [2606.00002v2].", citations=[Citation("2606.00001", "T")]
+            text="It uses 8 GPUs [2606.00001].\nSee also [2606.00002v2].",
+            citations=[Paper(arxiv_id="2606.00001", title="T", abstract="")],
         ),
         PaperReply(
             paper=paper(1, title="x" * 400),

@@ -27,7 +27,6 @@ from digestbot.bot.delivery.posting import linker, post_thread, thread_link
 from digestbot.bot.layout.markdown import render_digest, render_paper
 from digestbot.bot.limits import CommandGate, Refusal
 from digestbot.bot.ports import OutgoingMessage, ThreadLink, ThreadLinks
-from digestbot.summarizer.ids import abs_url
 
 PROMPT = "digest> "
 GREETING = "Paper Digest Bot — type /digest help, or quit to leave. After a digest, just type a question."
@@ -105,7 +104,7 @@ class ConsoleSession:
                     return f"Nothing found for '{query}'."
                 return "\n".join(f"{h.digest_date}  {h.paper.title} ({h.paper.abs_url})" for h in hits)
             case AnswerReply(text=text, citations=citations):
-                sources = "\n".join(f"[{c.arxiv_id}] {abs_url(c.arxiv_id)}" for c in citations)
+                sources = "\n".join(f"[{c.arxiv_id}] {c.abs_url}" for c in citations)
                 return f"{text}\n\n{sources}" if sources else text
 
 

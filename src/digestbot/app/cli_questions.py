@@ -38,11 +38,10 @@ def _open(settings: Settings) -> tuple[Engine, QuestionService]:
 def render(reply: Reply) -> str:
     """Plain text for a terminal: the answer, then its sources with links."""
     from digestbot.bot.commands.replies import AnswerReply, SearchReply, TextReply
-    from digestbot.summarizer.ids import abs_url
 
     match reply:
         case AnswerReply(text=text, citations=citations):
-            sources = [f"[{c.arxiv_id}] {c.title} — {abs_url(c.arxiv_id)}" for c in citations]
+            sources = [f"[{c.arxiv_id}] {c.title} — {c.abs_url}" for c in citations]
             return "\n".join([text, "", "Sources:", *sources]) if sources else text
         case SearchReply(query=query, hits=hits):
             if not hits:

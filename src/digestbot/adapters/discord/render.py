@@ -40,8 +40,8 @@ from digestbot.bot.layout.parts import (
     PaperRef,
     card_lines,
     paper_card,
+    paper_ref,
     produced_by,
-    reference,
     summary_lines,
     summary_parts,
 )
@@ -123,7 +123,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
             lines = escape_lines(text)
             if citations:
                 lines += ["", "**Sources**"]
-                lines += [f"- {_ref(reference(c.arxiv_id, c.title))} {escape(c.title)}" for c in citations]
+                lines += [f"- {_ref(paper_ref(paper))} {escape(paper.title)}" for paper in citations]
             return _messages(_embeds(lines), text=text)
     raise TypeError(f"no Discord rendering for {type(reply).__name__}")
 

@@ -37,7 +37,6 @@ from digestbot.bot.layout.parts import (
     paper_card,
     paper_ref,
     produced_by,
-    reference,
     summary_parts,
 )
 from digestbot.bot.ports import OutgoingMessage
@@ -179,9 +178,7 @@ def _render_answer(reply: AnswerReply, limits: SlackLimits) -> list[OutgoingMess
     text = readable_mentions(reply.text)
     lines = [piece for line in text.splitlines() for piece in fit("", line, limit=limits.line_text, cite=True)]
     sources = [
-        line
-        for citation in reply.citations
-        for line in _paper_line(reference(citation.arxiv_id, citation.title), " · ", citation.arxiv_id, limits)
+        line for paper in reply.citations for line in _paper_line(paper_ref(paper), " · ", paper.arxiv_id, limits)
     ]
     blocks = [*part(None, [line for line in lines if line] or [" "], limits=limits)]
     if sources:

@@ -64,17 +64,12 @@ class SearchReply:
 
 
 @dataclass(frozen=True)
-class Citation:
-    arxiv_id: str
-    title: str
-
-
-@dataclass(frozen=True)
 class AnswerReply:
-    """An answer to a question; ``text`` cites papers as ``[2409.14674]``."""
+    """An answer to a question; ``text`` cites papers as ``[2409.14674]``, and ``citations`` are
+    those papers themselves, so every renderer links them the way it links any paper."""
 
     text: str
-    citations: list[Citation]
+    citations: list[Paper]
     ephemeral: bool = False
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from digestbot.bot.commands.replies import AnswerReply, Citation, Reply, SearchHit, SearchReply, TextReply
+from digestbot.bot.commands.replies import AnswerReply, Reply, SearchHit, SearchReply, TextReply
 from digestbot.bot.limits import TokenBuckets, try_again_in
 from digestbot.bot.questions.focus import ID_IN_TEXT, Scope, focus_of
 from digestbot.bot.questions.limits import QuestionLimits
@@ -299,4 +299,4 @@ def _checked_reply(answer_text: str, cited_ids: Sequence[str], scope: Scope) -> 
     if foreign:  # the removed citation leaves "text ." behind
         body = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", body) + "\n" + _FOREIGN_CITATION_NOTE
     ordered = list(dict.fromkeys([*cited, *(i for i in cited_ids if i in scope.papers)]))
-    return AnswerReply(text=body, citations=[Citation(arxiv_id=i, title=scope.papers[i].title) for i in ordered])
+    return AnswerReply(text=body, citations=[scope.papers[i] for i in ordered])
