@@ -21,6 +21,16 @@ def _utc() -> sa.DateTime:
 
 
 def upgrade() -> None:
+    _subscriptions()
+    _digests()
+    _deliveries()
+    _thread_links()
+    _seen_events()
+    _llm_cache_and_usage()
+
+
+def _subscriptions() -> None:
+    """When and what each channel is sent."""
     op.create_table(
         "subscriptions",
         sa.Column("platform", sa.String(32), primary_key=True),
@@ -36,6 +46,10 @@ def upgrade() -> None:
         sa.Column("origin", sa.String(8), nullable=False),
         sa.Column("updated_at", _utc(), nullable=False),
     )
+
+
+def _digests() -> None:
+    """Built digests, one per (day, language, source), so a restart never rebuilds one."""
     op.create_table(
         "digests",
         sa.Column("digest_date", sa.Date(), primary_key=True),
@@ -44,6 +58,10 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("built_at", _utc(), nullable=False),
     )
+
+
+def _deliveries() -> None:
+    """The delivery ledger and its messages: what exactly-once posting is checked against."""
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -73,6 +91,10 @@ def upgrade() -> None:
         sa.Column("started_at", _utc(), nullable=False),
         sa.Column("sent_at", _utc(), nullable=True),
     )
+
+
+def _thread_links() -> None:
+    """Which digest a chat thread belongs to, for follow-up questions."""
     op.create_table(
         "thread_links",
         sa.Column("platform", sa.String(32), primary_key=True),
@@ -83,12 +105,20 @@ def upgrade() -> None:
         sa.Column("arxiv_ids", sa.Text(), nullable=False),
         sa.Column("created_at", _utc(), nullable=False),
     )
+
+
+def _seen_events() -> None:
+    """Platform event and trigger ids already handled (retries are dropped)."""
     op.create_table(
         "seen_events",
         sa.Column("key", sa.String(255), primary_key=True),
         sa.Column("seen_at", _utc(), nullable=False),
     )
     op.create_index("ix_seen_events_seen_at", "seen_events", ["seen_at"])
+
+
+def _llm_cache_and_usage() -> None:
+    """Model replies by prompt, and every call's tokens and cost for the daily budget."""
     op.create_table(
         "llm_cache",
         sa.Column("key", sa.String(255), primary_key=True),
