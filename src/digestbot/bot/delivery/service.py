@@ -45,7 +45,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -222,32 +222,24 @@ def _alive(pid: int) -> bool:
         return True
 
 
+@dataclass(kw_only=True, eq=False)
 class DeliveryService:
-    """Posts a stored digest to one channel, exactly once; the transports come from the adapters."""
+    """Posts a stored digest to one channel, exactly once; the transports come from the adapters.
 
-    def __init__(
-        self,
-        *,
-        deliveries: DeliveryLedger,
-        digests: DigestService,
-        threads: ThreadLinks,
-        outlet_for: Callable[[str], Outlet],
-        subscriptions: SubscriptionStore | None = None,
-        clock: Clock = utc_now,
-        holder: Holder | None = None,
-        lease: dt.timedelta = DEFAULT_LEASE,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.deliveries = deliveries
-        self.digests = digests
-        self.threads = threads
-        self.outlet_for = outlet_for
-        self.subscriptions = subscriptions
-        self.clock = clock
-        self.holder = holder or Holder.current()
-        self.lease = lease
-        self.sleep = sleep
-        self._stopping = False
+    ``holder`` names this process in the ledger's leases (pid scope, pid and a token), so a
+    survivor can tell a dead holder from a busy one; ``sleep`` is injectable for the lease-retry tests.
+    """
+
+    deliveries: DeliveryLedger
+    digests: DigestService
+    threads: ThreadLinks
+    outlet_for: Callable[[str], Outlet]
+    subscriptions: SubscriptionStore | None = None
+    clock: Clock = utc_now
+    holder: Holder = field(default_factory=Holder.current)
+    lease: dt.timedelta = DEFAULT_LEASE
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _stopping: bool = field(default=False, init=False)
 
     def stop(self) -> None:
         """Finish the message in flight, start no other (graceful shutdown); resumed at the next start."""
