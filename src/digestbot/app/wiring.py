@@ -33,7 +33,7 @@ from digestbot.bot.config import Settings
 from digestbot.bot.delivery.service import DeliveryService
 from digestbot.bot.digests import DigestService
 from digestbot.bot.limits import CommandGate, CommandLimits
-from digestbot.bot.ports import BotServices, Outlet, TransportError
+from digestbot.bot.ports import BotServices, Outlet, ThreadLinks, TransportError
 from digestbot.bot.questions.limits import QuestionLimits
 from digestbot.bot.questions.search_index import IndexingDigestStore, SearchIndex
 from digestbot.bot.questions.service import QuestionService
@@ -225,11 +225,19 @@ def build_bot(
     subscriptions.watch(scheduler.refresh)
     questions = _question_service(settings, engine=engine, digests=digests, index=index, gateway=gateway)
     handler = CommandHandler(digests=digests, threads=threads, subscriptions=subscriptions, questions=questions)
-    services = BotServices(
+    services = _bot_services(settings, sessions, handler, threads, clock=clock)
+    ledger = gateway.ledger if gateway is not None else None
+    return Bot(settings, engine, digests, subscriptions, questions, delivery, scheduler, services, outlets, ledger)
+
+
+def _bot_services(
+    settings: Settings, sessions: sessionmaker[Session], handler: CommandHandler, threads: ThreadLinks, *, clock: Clock
+) -> BotServices:
+    """What every adapter is handed: the command handler, and the shared guards around it
+    (event dedupe across instances, per-user and per-channel command limits)."""
+    return BotServices(
         handler=handler,
         threads=threads,
         seen_events=SqlSeenEvents(sessions, clock=clock),
         gate=CommandGate(CommandLimits.from_settings(settings)),
     )
-    ledger = gateway.ledger if gateway is not None else None
-    return Bot(settings, engine, digests, subscriptions, questions, delivery, scheduler, services, outlets, ledger)
