@@ -1,4 +1,4 @@
-"""The brief post (``bot/brief.py``) as plain text for ``digestbot chat``: the same parent and
+"""The brief post (``bot/layout/brief.py``) as plain text for ``digestbot chat``: the same parent and
 thread a channel gets, with the chart and the full digest saved as files beside it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The brief post (``bot/brief.py``) as Discord messages: the chart attached to the parent and
+"""The brief post (``bot/layout/brief.py``) as Discord messages: the chart attached to the parent and
 shown in its embed (``attachment://``), then one thread message per planned group of categories.
 
 Only markup is decided here; the layout chose the picks, the lists and the grouping within

@@ -1,4 +1,4 @@
-"""The brief post (``bot/brief.py``) as Slack messages: the parent shows the chart in an
+"""The brief post (``bot/layout/brief.py``) as Slack messages: the parent shows the chart in an
 ``image`` block, the thread one message per planned group of categories.
 
 The chart must be a Slack file before a block can show it, so the parent's image block names

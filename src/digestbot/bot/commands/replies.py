@@ -24,7 +24,7 @@ class TextReply:
 
 @dataclass(frozen=True)
 class DigestReply:
-    """A digest to post: ``brief`` (top picks, compact lists; ``bot/brief.py``) or ``full``;
+    """A digest to post: ``brief`` (top picks, compact lists; ``bot/layout/brief.py``) or ``full``;
     ``trends`` are the categories whose share moved (the brief parent names the biggest)."""
 
     digest: Digest

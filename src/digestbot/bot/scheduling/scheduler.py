@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -57,7 +58,7 @@ SHUTDOWN_WAIT = 30.0
 BUSY_RETRY_SECONDS = 15.0
 """A delivery another instance holds is claimed again this often (not only at the 10-minute
 catch-up): if that instance died mid-post, a survivor resumes it within one delivery lease
-(``bot/delivery.py``, 60 s; at once when the holder is known dead on this host) plus this."""
+(``bot/delivery/service.py``, 60 s; at once when the holder is known dead on this host) plus this."""
 BUSY_RETRIES = int(CATCH_UP_EVERY.total_seconds() // BUSY_RETRY_SECONDS)
 PURGE_AT = dt.time(4, 17)
 """UTC time of the daily retention purge: after Asian mornings' posts, before European ones."""
@@ -80,46 +81,38 @@ def _job_id(key: str) -> str:
     return f"digest:{key}"
 
 
+@dataclass(kw_only=True, eq=False)
 class DigestScheduler:
-    def __init__(
-        self,
-        *,
-        subscriptions: SubscriptionStore,
-        delivery: DeliveryService,
-        digests: DigestService,
-        edition: Edition,
-        platforms: Collection[str] | None = None,
-        clock: Clock = utc_now,
-        max_concurrent: int = MAX_CONCURRENT_DELIVERIES,
-        batch_digests: Callable[[dt.datetime], DigestService] | None = None,
-        batch_lead: dt.timedelta = dt.timedelta(hours=3),
-        busy_retry_seconds: float = BUSY_RETRY_SECONDS,
-        purge: Callable[[], str] | None = None,
-    ) -> None:
-        """``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
+    """Fires each subscription at its local time, pre-builds the day, catches up after downtime.
 
-        ``batch_digests`` (LLM batch mode) gives a digest service whose model calls go through
-        the half-price Batch API until the given deadline; the pre-build uses it when the first
-        post is at least ``batch_lead`` away, and falls back to direct calls at the deadline.
-        """
-        self.batch_digests = batch_digests
-        self.busy_retry_seconds = busy_retry_seconds
-        self._stopping: asyncio.Event | None = None  # made in start(), inside the running loop
-        self.purge = purge
-        self.batch_lead = batch_lead
-        self.subscriptions = subscriptions
-        self.delivery = delivery
-        self.digests = digests
-        self.edition = edition
-        self.platforms = platforms
-        self.clock = clock
-        self.last_result: DeliveryResult | None = None
-        self._limit = asyncio.Semaphore(max_concurrent)
-        self._in_flight: set[str] = set()
-        self._tasks: set[asyncio.Task[object]] = set()
-        self._started_catch_up = False
-        self._apscheduler: AsyncIOScheduler | None = None
-        self._scheduled: dict[str, tuple[object, ...]] = {}
+    ``platforms``: the connected ones; subscriptions elsewhere wait (None: every platform).
+    ``batch_digests`` (LLM batch mode) gives a digest service whose model calls go through the
+    half-price Batch API until the given deadline; the pre-build uses it when the first post is
+    at least ``batch_lead`` away, and falls back to direct calls at the deadline.
+    """
+
+    subscriptions: SubscriptionStore
+    delivery: DeliveryService
+    digests: DigestService
+    edition: Edition
+    platforms: Collection[str] | None = None
+    clock: Clock = utc_now
+    max_concurrent: int = MAX_CONCURRENT_DELIVERIES
+    batch_digests: Callable[[dt.datetime], DigestService] | None = None
+    batch_lead: dt.timedelta = dt.timedelta(hours=3)
+    busy_retry_seconds: float = BUSY_RETRY_SECONDS
+    purge: Callable[[], str] | None = None
+    last_result: DeliveryResult | None = field(default=None, init=False)
+    _stopping: asyncio.Event | None = field(default=None, init=False)  # made in start(), inside the running loop
+    _limit: asyncio.Semaphore = field(init=False)
+    _in_flight: set[str] = field(default_factory=set, init=False)
+    _tasks: set[asyncio.Task[object]] = field(default_factory=set, init=False)
+    _started_catch_up: bool = field(default=False, init=False)
+    _apscheduler: AsyncIOScheduler | None = field(default=None, init=False)
+    _scheduled: dict[str, tuple[object, ...]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._limit = asyncio.Semaphore(self.max_concurrent)
 
     # --- lifecycle ---------------------------------------------------------------------
 
