@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digestbot import __version__
-from digestbot.summarizer.models import Paper
+from digestbot.summarizer.models import Note, Paper, note_text
 from digestbot.summarizer.sources.arxiv import DEFAULT_USER_AGENT, ArxivSource
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
@@ -211,7 +211,9 @@ def test_past_day_pages_through_its_submission_window(server: FakeArxivServer) -
 
     assert [p.arxiv_id for p in listing.papers] == [p.arxiv_id for p in inside]
     assert listing.date == dt.date(2024, 10, 7)
-    assert "Rebuilt from the arXiv API" in listing.notes[0]
+    (note,) = listing.notes
+    assert isinstance(note, Note) and note_text(note, "en").startswith("Rebuilt from the arXiv API")
+    assert note_text(note, "ko").startswith("arXiv API로 다시 구성함")
     api = server.api_requests()
     assert [(r.query["start"], r.query["max_results"]) for r in api] == [("0", "2"), ("2", "2"), ("4", "2")]
     assert api[0].query["search_query"] == (

@@ -2,7 +2,8 @@
 
 Sections: ``labels`` (headings and labels of a rendered digest or paper card), ``offline`` (the
 extractive back end's framing lines), ``llm`` (notes the LLM back end attaches), ``answers`` (the
-offline answerer's framing), ``delivery`` (notes about a post itself, e.g. that it is late), ``brief`` (the brief post's lines),
+offline answerer's framing), ``delivery`` (notes about a post itself, e.g. that it is late), ``source`` (notes about where a
+day's papers came from), ``brief`` (the brief post's lines),
 ``chart`` and ``trend`` (the chart's title and labels, trend lines). A phrase is named
 ``section.name`` (:func:`phrase`); modules with a lookup of their own read their section with
 :func:`table`.
@@ -121,6 +122,16 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "delivery": {
         "en": {"late": "Posted late: this digest was due at {due} {zone} and went out at {sent}."},
         "ko": {"late": "늦게 게시됨: 이 다이제스트는 {zone} 기준 {due}에 게시될 예정이었으나 {sent}에 게시되었습니다."},
+    },
+    "source": {
+        "en": {
+            "rebuilt": "Rebuilt from the arXiv API: first versions submitted {start} to {end} UTC; cross-lists of "
+            "older papers and held submissions may differ from that day's announcement."
+        },
+        "ko": {
+            "rebuilt": "arXiv API로 다시 구성함: {start}부터 {end}(UTC)까지 처음 제출된 논문입니다. 이전 논문의 "
+            "교차 등록과 보류된 제출은 그날의 실제 공지와 다를 수 있습니다."
+        },
     },
     "brief": {
         "en": {

@@ -26,7 +26,7 @@ import requests
 
 from digestbot import __version__
 from digestbot.summarizer.ids import InvalidArxivId, parse_arxiv_ref, split_versioned_id
-from digestbot.summarizer.models import Paper
+from digestbot.summarizer.models import Note, Paper
 from digestbot.summarizer.sources.base import (
     InvalidSourceData,
     Listing,
@@ -181,11 +181,7 @@ class ArxivSource:
                 f"arXiv's API lists no new {', '.join(self._categories)} papers for {describe(day)} "
                 "(a holiday, or not indexed yet)."
             )
-        note = (
-            f"Rebuilt from the arXiv API: first versions submitted {start:%Y-%m-%d %H:%M} to "
-            f"{end:%Y-%m-%d %H:%M} UTC; cross-lists of older papers and held submissions may differ "
-            "from that day's announcement."
-        )
+        note = Note(key="source.rebuilt", values={"start": f"{start:%Y-%m-%d %H:%M}", "end": f"{end:%Y-%m-%d %H:%M}"})
         return Listing(date=day, papers=deduplicate(papers), source=self.name, notes=[note])
 
     def _results(self, search: arxiv.Search) -> list[arxiv.Result]:

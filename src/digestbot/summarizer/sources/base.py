@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from digestbot.summarizer.models import Paper
+from digestbot.summarizer.models import Note, Paper
 
 
 class SourceError(Exception):
@@ -41,7 +41,7 @@ class Listing:
     date: dt.date
     papers: list[Paper]
     source: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note | str] = field(default_factory=list)
 
 
 class PaperSource(Protocol):
