@@ -170,7 +170,7 @@ def test_the_chat_grammar_refuses_them_too(text: str, expected: str) -> None:
 async def test_subscribe_settings_unsubscribe_in_chat(tmp_path: Path) -> None:
     subscriptions = service(tmp_path)
     changed: list[str] = []
-    subscriptions.watch(changed.append)
+    subscriptions.watch(lambda key, _subscription: changed.append(key))
     handler = CommandHandler(
         digests=make_digest_service(load_settings(digest_source="sample")), subscriptions=subscriptions
     )

@@ -170,10 +170,10 @@ class DigestScheduler:
         if self._apscheduler is not None and self._apscheduler.running:
             self._apscheduler.shutdown(wait=False)
 
-    def refresh(self, key: str) -> None:
-        """A subscription changed (chat or CLI): replace or remove its job."""
-        platform, _, channel_id = key.partition(":")
-        subscription = self.subscriptions.get(platform, channel_id)
+    def refresh(self, key: str, subscription: Subscription | None) -> None:
+        """A subscription changed (chat or CLI) to ``subscription`` (``None``: ended): replace or
+        remove its job. It is handed the new state rather than reading it back, because it runs
+        on the event loop and the database is not the loop's to wait on."""
         if subscription is None or not self._postable(subscription):
             self._unschedule(key)
         else:

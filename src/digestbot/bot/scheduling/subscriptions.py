@@ -209,6 +209,10 @@ def _parsed(parse: Callable[[str], T], text: str) -> T:
         raise SubscriptionError(str(error)) from None
 
 
+Watcher = Callable[[str, Subscription | None], None]
+"""Told of each subscription change: the channel key and its new state (``None``: it ended)."""
+
+
 class SubscriptionService:
     """``/digest subscribe|unsubscribe|settings`` and the CLI's ``subscriptions`` commands.
 
@@ -227,14 +231,15 @@ class SubscriptionService:
         self.taxonomy = taxonomy
         self.defaults = defaults
         self.clock = clock
-        self._watchers: list[Callable[[str], None]] = []
+        self._watchers: list[Watcher] = []
 
-    def watch(self, callback: Callable[[str], None]) -> None:
+    def watch(self, callback: Watcher) -> None:
+        """Call ``callback(channel_key, subscription)`` after each change; ``None`` when it ended."""
         self._watchers.append(callback)
 
-    def _changed(self, key: str) -> None:
+    def _changed(self, key: str, subscription: Subscription | None) -> None:
         for callback in self._watchers:
-            callback(key)
+            callback(key, subscription)
 
     # --- chat ---------------------------------------------------------------------------
 
@@ -258,7 +263,7 @@ class SubscriptionService:
             paused_reason=None,
         )
         await db_call(self.store.save, subscription, origin="chat")
-        self._changed(subscription.channel_key)
+        self._changed(subscription.channel_key, subscription)
         verb = "Updated" if current else "Subscribed"
         return TextReply(f"{verb}: this channel gets the digest at {self.summary(subscription)}")
 
@@ -278,8 +283,9 @@ class SubscriptionService:
                 "/digest interests none clears them.",
                 ephemeral=True,
             )
-        await db_call(self.store.save, replace(current, interests=command.phrases), origin="chat")
-        self._changed(current.channel_key)
+        updated = replace(current, interests=command.phrases)
+        await db_call(self.store.save, updated, origin="chat")
+        self._changed(updated.channel_key, updated)
         if not command.phrases:
             return TextReply("Interests cleared: the top picks follow the day's ranking alone.")
         return TextReply(
@@ -289,7 +295,7 @@ class SubscriptionService:
     async def unsubscribe(self, conversation: Conversation) -> Reply:
         if not await db_call(self.store.deactivate, conversation.platform, conversation.channel_id):
             return TextReply("This channel has no daily digest.", ephemeral=True)
-        self._changed(conversation.channel_key)
+        self._changed(conversation.channel_key, None)
         return TextReply("Unsubscribed: no more daily digests here. /digest subscribe brings them back.")
 
     async def settings(self, conversation: Conversation) -> Reply:
@@ -350,14 +356,14 @@ class SubscriptionService:
             paused_reason=None,
         )
         self.store.save(subscription, origin="cli")
-        self._changed(subscription.channel_key)
+        self._changed(subscription.channel_key, subscription)
         return subscription
 
     def remove(self, key: str) -> bool:
         platform, channel_id = parse_channel_key(key)
         removed = self.store.deactivate(platform, channel_id)
         if removed:
-            self._changed(key)
+            self._changed(key, None)
         return removed
 
     def list(self) -> list[Subscription]:
