@@ -18,7 +18,13 @@ from digestbot.adapters.discord.transport import DiscordTransport, Pace
 from digestbot.adapters.slack import PLATFORM as SLACK
 from digestbot.adapters.slack.brief import BUDGET as SLACK_BUDGET
 from digestbot.adapters.slack.brief import render_brief as slack_brief
-from digestbot.adapters.slack.transport import CHART_UNAVAILABLE, Pacer, SlackTransport, build_clients
+from digestbot.adapters.slack.transport import (
+    CHART_UNAVAILABLE,
+    IMAGE_PROCESSING_WAIT,
+    Pacer,
+    SlackTransport,
+    build_clients,
+)
 from digestbot.bot.layout.brief import PICKS_MAX, PICKS_MIN, PostBudget, brief_post
 from digestbot.bot.layout.markdown import render_digest
 from digestbot.bot.ports import OutgoingMessage
@@ -65,10 +71,11 @@ def discord_api() -> Iterator[FakeDiscord]:
         yield server
 
 
-def slack_transport(slack: FakeSlackApi) -> SlackTransport:
+def slack_transport(slack: FakeSlackApi, clock: FakeClock | None = None) -> SlackTransport:
     client, post_client = build_clients(token=FakeSlackApi.BOT_TOKEN, base_url=slack.api_url)
-    clock = FakeClock()
-    return SlackTransport(client=client, post_client=post_client, pacer=Pacer(clock=clock, sleep=clock.sleep))
+    clock = clock or FakeClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    return SlackTransport(client=client, post_client=post_client, pacer=pacer, sleep=clock.sleep)
 
 
 async def post_all(transport: SlackTransport | DiscordTransport, channel: str, parts: list[OutgoingMessage]) -> str:
@@ -124,6 +131,42 @@ async def test_a_refused_chart_upload_still_posts_the_parent_and_says_so(
     [parent] = slack.posted(CHANNEL)
     assert not [block for block in parent["blocks"] if block["type"] == "image"]
     assert CHART_UNAVAILABLE.format(reason="file_uploads_disabled") in slack_visible(parent["blocks"])
+
+
+async def test_a_chart_still_being_processed_is_posted_again_after_a_short_wait(
+    slack: FakeSlackApi, built: dict[str, Digest]
+) -> None:
+    clock = FakeClock()
+    transport = slack_transport(slack, clock)
+    parts = list(SLACK.render_digest(built["261 papers"], PNG, detail="brief"))
+    slack.process_uploads_slowly(posts=1)
+
+    await transport.send(CHANNEL, parts[0], thread_id=None, idempotency_key="k-0")
+
+    [parent] = slack.posted(CHANNEL)
+    [image] = [block for block in parent["blocks"] if block["type"] == "image"]
+    assert [f.file_id for f in slack.files] == [image["slack_file"]["id"]]  # uploaded once, shown
+    assert len(slack.calls_to("chat.postMessage")) == 2 and IMAGE_PROCESSING_WAIT in clock.sleeps
+
+
+async def test_a_chart_slack_keeps_refusing_goes_into_the_thread_and_the_parent_is_never_lost(
+    slack: FakeSlackApi, built: dict[str, Digest]
+) -> None:
+    clock = FakeClock()
+    transport = slack_transport(slack, clock)
+    parts = list(SLACK.render_digest(built["261 papers"], PNG, detail="brief"))
+    slack.process_uploads_slowly(posts=5)
+
+    parent_ts = await transport.send(CHANNEL, parts[0], thread_id=None, idempotency_key="k-0")
+
+    [parent] = slack.posted(CHANNEL)
+    assert parent["ts"] == parent_ts and not [block for block in parent["blocks"] if block["type"] == "image"]
+    expected = [block for block in parts[0].payload["blocks"] if block["type"] != "image"]
+    assert parent["blocks"] == expected  # every line of the parent, only the picture moved
+    [shared] = [f for f in slack.files if f.channel is not None]
+    assert (shared.channel, shared.thread_ts, shared.content) == (CHANNEL, parent_ts, PNG)
+    assert clock.sleeps.count(IMAGE_PROCESSING_WAIT) == 1  # one short wait, not a loop
+    assert len(slack.calls_to("chat.postMessage")) == 3
 
 
 async def test_slack_refuses_an_image_block_naming_a_file_that_does_not_exist(slack: FakeSlackApi) -> None:
