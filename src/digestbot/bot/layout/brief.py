@@ -208,11 +208,10 @@ def _by(order: dict[str, int]) -> Callable[[Paper], int]:
 
 def _parent(digest: Digest, trends: Sequence[CategoryTrend], top: tuple[Pick, ...]) -> BriefParent:
     labels, language = labels_for(digest.language), digest.language
-    count = len(digest.papers)
     return BriefParent(
         title=labels.title,
         date=digest.date.isoformat(),
-        total=phrase("brief.total", language, count=count, noun=labels.paper if count == 1 else labels.papers),
+        total=labels.count(len(digest.papers)),
         produced_by=produced_by(digest.backend, labels),
         chart_title=phrase("brief.chart", language),
         chart_alt=labels.chart_alt,
