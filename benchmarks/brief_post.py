@@ -105,9 +105,14 @@ def picks_line(digest: Digest, post: BriefPost) -> str:
     picks = post.picks_per_category()
     eligible = sorted(picks[name] for name, size in sizes.items() if size >= PICKS_MIN)
     small = [f"{name} {picks[name]} of {size}" for name, size in sizes.items() if size < PICKS_MIN]
-    median = statistics.median(eligible) if eligible else 0
-    line = f"picks per category (>= {PICKS_MIN} papers): min {min(eligible, default=0)}, median {median:g}"
+    thread = sorted(len(c.picks) for c in post.categories() if c.count >= PICKS_MIN)
+    line = f"picks per category (>= {PICKS_MIN} papers): min {min(eligible, default=0)}, median {_median(eligible)}"
+    line += f" (thread alone: min {min(thread, default=0)}, median {_median(thread)})"
     return line + (f"; smaller: {', '.join(small)}" if small else "")
+
+
+def _median(values: list[int]) -> str:
+    return f"{statistics.median(values):g}" if values else "0"
 
 
 def main() -> None:

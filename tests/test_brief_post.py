@@ -224,6 +224,11 @@ def test_reading_time_stays_under_five_minutes_with_three_picks_a_category_on_a_
     assert all(1 <= len(c.picks) <= PICKS_MAX for c in post.categories())
     shown = post.picks_per_category()
     assert all(shown[s.category.name] >= PICKS_MIN for s in digest.sections if len(s.papers) >= PICKS_MIN)
+    in_parent = {pick.category: 0 for pick in post.parent.top}
+    for pick in post.parent.top:
+        in_parent[pick.category] += 1
+    # Its own thread message too: three of the papers the parent did not already show.
+    assert all(len(c.picks) >= PICKS_MIN for c in post.categories() if c.count - in_parent.get(c.name, 0) >= PICKS_MIN)
 
 
 def test_the_reading_time_counts_every_line_but_the_title_lists() -> None:

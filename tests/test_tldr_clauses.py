@@ -17,7 +17,9 @@ from digestbot.summarizer.sources.jsonl import read_papers
 
 FIXTURE_DAY = Path(__file__).parent / "fixtures" / "2026-06-30.jsonl"
 # A cut after one of these words leaves a fragment that promises more ("… improves the …").
-DANGLING_END = re.compile(r"\b(?:a|an|the|of|to|for|with|by|and|or|that|which|its|their|is|are)\s…$", re.IGNORECASE)
+DANGLING_END = re.compile(
+    r"\b(?:a|an|the|of|to|for|with|by|and|or|that|which|its|their|is|are|rather|in order)\s…$", re.IGNORECASE
+)
 
 
 @cache

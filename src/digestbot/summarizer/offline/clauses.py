@@ -49,9 +49,11 @@ _NEEDS_MORE = re.compile(
     r"its|their|our|his|her|this|these|those|both|each|every|such|is|are|was|were|be|been|being|has|have|"
     r"had|can|could|may|might|will|would|should|must|not|no|more|most|less|least|very|so|compared|"
     r"relative|according|due|able|based|leading|respect|used|applied|between|among|into|onto|upon|"
-    r"toward|towards|about|against|over|under|within|through|across",
+    r"toward|towards|about|against|over|under|within|through|across|rather",
     re.IGNORECASE,
 )
+# Endings of two words that promise more just the same ("… in order", "… in terms").
+_NEEDS_MORE_PAIR = re.compile(r"\b(?:in order|so as|in terms|with respect|in addition|as well)$", re.IGNORECASE)
 MIN_CLAUSE_WORDS = 6
 """A main clause with fewer words outside parentheses ("We propose SCARCE (Scalable Cascade …)")
 names a thing without saying what it is."""
@@ -97,12 +99,16 @@ def _openings(sentence: str, boundary: re.Pattern[str]) -> list[str]:
     openings = []
     for match in boundary.finditer(sentence, subject.end() if subject else 0):
         text = sentence[: match.start()].rstrip(" ,;:—–-")
-        words = text.split()
         said = _PARENTHESES.sub("", text).split()
-        in_list = _in_list(text, cut_at=match.group(0))
-        if len(said) >= MIN_CLAUSE_WORDS and not _NEEDS_MORE.fullmatch(words[-1]) and _balanced(text) and not in_list:
+        if len(said) >= MIN_CLAUSE_WORDS and _ends_whole(text) and not _in_list(text, cut_at=match.group(0)):
             openings.append(text)
     return openings
+
+
+def _ends_whole(text: str) -> bool:
+    """Ends on a word that needs nothing after it, with every bracket and quotation closed."""
+    last = text.split()[-1]
+    return not _NEEDS_MORE.fullmatch(last) and not _NEEDS_MORE_PAIR.search(text) and _balanced(text)
 
 
 def _in_list(text: str, *, cut_at: str) -> bool:
