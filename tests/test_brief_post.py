@@ -133,15 +133,22 @@ async def test_a_refused_chart_upload_still_posts_the_parent_and_says_so(
     assert CHART_UNAVAILABLE.format(reason="file_uploads_disabled") in slack_visible(parent["blocks"])
 
 
+async def post_parent_while_uploads_process(
+    slack: FakeSlackApi, digest: Digest, clock: FakeClock, *, posts: int
+) -> tuple[OutgoingMessage, str]:
+    """Post the brief parent while Slack keeps refusing a new upload's image block ``posts`` times."""
+    parent = SLACK.render_digest(digest, PNG, detail="brief")[0]
+    slack.process_uploads_slowly(posts=posts)
+    parent_ts = await slack_transport(slack, clock).send(CHANNEL, parent, thread_id=None, idempotency_key="k-0")
+    return parent, parent_ts
+
+
 async def test_a_chart_still_being_processed_is_posted_again_after_a_short_wait(
     slack: FakeSlackApi, built: dict[str, Digest]
 ) -> None:
     clock = FakeClock()
-    transport = slack_transport(slack, clock)
-    parts = list(SLACK.render_digest(built["261 papers"], PNG, detail="brief"))
-    slack.process_uploads_slowly(posts=1)
 
-    await transport.send(CHANNEL, parts[0], thread_id=None, idempotency_key="k-0")
+    await post_parent_while_uploads_process(slack, built["261 papers"], clock, posts=1)
 
     [parent] = slack.posted(CHANNEL)
     [image] = [block for block in parent["blocks"] if block["type"] == "image"]
@@ -153,15 +160,12 @@ async def test_a_chart_slack_keeps_refusing_goes_into_the_thread_and_the_parent_
     slack: FakeSlackApi, built: dict[str, Digest]
 ) -> None:
     clock = FakeClock()
-    transport = slack_transport(slack, clock)
-    parts = list(SLACK.render_digest(built["261 papers"], PNG, detail="brief"))
-    slack.process_uploads_slowly(posts=5)
 
-    parent_ts = await transport.send(CHANNEL, parts[0], thread_id=None, idempotency_key="k-0")
+    rendered, parent_ts = await post_parent_while_uploads_process(slack, built["261 papers"], clock, posts=5)
 
     [parent] = slack.posted(CHANNEL)
     assert parent["ts"] == parent_ts and not [block for block in parent["blocks"] if block["type"] == "image"]
-    expected = [block for block in parts[0].payload["blocks"] if block["type"] != "image"]
+    expected = [block for block in rendered.payload["blocks"] if block["type"] != "image"]
     assert parent["blocks"] == expected  # every line of the parent, only the picture moved
     [shared] = [f for f in slack.files if f.channel is not None]
     assert (shared.channel, shared.thread_ts, shared.content) == (CHANNEL, parent_ts, PNG)
