@@ -34,6 +34,10 @@ PICKS_MAX = 5
 READING_WORDS = 1150
 """Words of the post a reader reads, every heading and note included (only the compact title
 lists are left out, as they are skimmed): five minutes at 230 words a minute."""
+FITTING_ROUNDS = 4
+"""Headings and "+N more" lines are only known once the lists are fitted: the picks' word
+allowance becomes what they used less what the laid-out post went over, which drops at least
+the last pick a round and settles within a round or two."""
 THEMES_NAMED = 3
 LIST_LINE = 6
 """Characters a list line adds to its title (bullet, separators, line break)."""
@@ -176,12 +180,6 @@ def brief_post(digest: Digest, *, trends: Sequence[CategoryTrend] = (), budget: 
             break
         words_left = sum(_cost(p) for c in categories for p in c.picks) - over
     return post
-
-
-FITTING_ROUNDS = 4
-"""Headings and "+N more" lines are only known once the lists are fitted: the picks' word
-allowance becomes what they used less what the laid-out post went over, which drops at least
-the last pick a round and settles within a round or two."""
 
 
 def _laid_out(
