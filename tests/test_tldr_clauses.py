@@ -88,3 +88,14 @@ def test_the_fixture_day_tldrs_are_short_and_never_end_mid_phrase() -> None:
             assert not DANGLING_END.search(text), (arxiv_id, text)
             assert text.count("(") == text.count(")"), (arxiv_id, text)
             assert len(text.split()) <= TLDR_MAX_WORDS + 1, (arxiv_id, text)
+
+
+def test_a_participle_keeps_the_phrase_it_needs() -> None:
+    sentence = (
+        "We propose L-DPS, an approximate Bayesian framework for inverse problems governed by partial "
+        "differential equations with noisy observations from many sensors."
+    )
+
+    shortened = main_clause(sentence, target_words=12, max_words=30)
+
+    assert shortened == "We propose L-DPS, an approximate Bayesian framework …"  # not "… problems governed …"

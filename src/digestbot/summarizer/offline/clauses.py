@@ -54,6 +54,9 @@ _NEEDS_MORE = re.compile(
 )
 # Endings of two words that promise more just the same ("… in order", "… in terms").
 _NEEDS_MORE_PAIR = re.compile(r"\b(?:in order|so as|in terms|with respect|in addition|as well)$", re.IGNORECASE)
+# A participle before a prepositional phrase usually needs it ("problems governed | by PDEs",
+# "a framework designed | to …"); before a clause it does not ("…, trained end to end | , which …").
+_PARTICIPLE = re.compile(r"(?<!ne)(?<!spe)(?<!se)(?<!fe)(?<!embe)[a-z]{3,}ed$")
 MIN_CLAUSE_WORDS = 6
 """A main clause with fewer words outside parentheses ("We propose SCARCE (Scalable Cascade …)")
 names a thing without saying what it is."""
@@ -100,7 +103,13 @@ def _openings(sentence: str, boundary: re.Pattern[str]) -> list[str]:
     for match in boundary.finditer(sentence, subject.end() if subject else 0):
         text = sentence[: match.start()].rstrip(" ,;:—–-")
         said = _PARENTHESES.sub("", text).split()
-        if len(said) >= MIN_CLAUSE_WORDS and _ends_whole(text) and not _in_list(text, cut_at=match.group(0)):
+        needs_phrase = boundary is _PHRASE and _PARTICIPLE.search(text)
+        if (
+            len(said) >= MIN_CLAUSE_WORDS
+            and _ends_whole(text)
+            and not needs_phrase
+            and not _in_list(text, cut_at=match.group(0))
+        ):
             openings.append(text)
     return openings
 
