@@ -7,14 +7,19 @@ Discord renderers and prints, per platform: the messages a channel sees (on Slac
 full digest is a file message of its own in the thread), the visible characters (link targets and
 markup excluded), the papers linked from the post and how many are reachable only through the
 attached ``.md``, and the reading time: the words a reader reads (parent, category summaries,
-top picks with their TL;DRs; the compact title lists excluded, as they are skimmed) at 230 words a
-minute. The full post (``detail: full``) is printed beside it for comparison.
+top picks with their TL;DRs, headings and notes; only the compact title lists are excluded, as they
+are skimmed) at 230 words a minute, and the papers each category shows with their TL;DR (its
+thread picks plus its papers among the parent's top picks; the target is at least 3 for every
+category of 3 papers or more), as min and median over the categories, and the smallest
+category's figure beside its size. The full post (``detail: full``) is printed beside it for
+comparison.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -29,7 +34,7 @@ from digestbot.adapters.discord.render import render_digest as discord_full  # n
 from digestbot.adapters.slack.brief import BUDGET as SLACK_BUDGET  # noqa: E402
 from digestbot.adapters.slack.brief import render_brief as slack_brief  # noqa: E402
 from digestbot.adapters.slack.render import render_digest as slack_full  # noqa: E402
-from digestbot.bot.layout.brief import brief_post  # noqa: E402
+from digestbot.bot.layout.brief import PICKS_MIN, BriefPost, brief_post  # noqa: E402
 from digestbot.bot.ports import OutgoingMessage  # noqa: E402
 from digestbot.summarizer.models import Digest  # noqa: E402
 
@@ -86,11 +91,28 @@ def report(name: str, digest: Digest) -> None:
         f"Discord {len(full_discord)} messages"
     )
     for label, budget in (("Slack", SLACK_BUDGET), ("Discord", DISCORD_BUDGET)):
-        words = brief_post(digest, budget=budget).reading_words()
+        post = brief_post(digest, budget=budget)
+        words = post.reading_words()
         print(
-            f"  reading time ({label} layout): {words} words = {words / WORDS_PER_MINUTE:.1f} min "
-            "(compact title lists excluded)"
+            f"  reading time ({label} layout): {words} words = {words / WORDS_PER_MINUTE:.2f} min "
+            f"(compact title lists excluded); {picks_line(digest, post)}"
         )
+
+
+def picks_line(digest: Digest, post: BriefPost) -> str:
+    """Papers per category shown with a TL;DR, over the categories that have PICKS_MIN or more."""
+    sizes = {section.category.name: len(section.papers) for section in digest.sections}
+    picks = post.picks_per_category()
+    eligible = sorted(picks[name] for name, size in sizes.items() if size >= PICKS_MIN)
+    small = [f"{name} {picks[name]} of {size}" for name, size in sizes.items() if size < PICKS_MIN]
+    thread = sorted(len(c.picks) for c in post.categories() if c.count >= PICKS_MIN)
+    line = f"picks per category (>= {PICKS_MIN} papers): min {min(eligible, default=0)}, median {_median(eligible)}"
+    line += f" (thread alone: min {min(thread, default=0)}, median {_median(thread)})"
+    return line + (f"; smaller: {', '.join(small)}" if small else "")
+
+
+def _median(values: list[int]) -> str:
+    return f"{statistics.median(values):g}" if values else "0"
 
 
 def main() -> None:

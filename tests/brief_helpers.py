@@ -15,6 +15,10 @@ from tests.helpers import _build, offline_digest
 BIG_DAY = Path(__file__).parent / "fixtures" / "2026-06-30.jsonl"
 _SLACK_LINK = re.compile(r"<[^|>]+\|([^>]*)>")
 ARXIV_ID = re.compile(r"arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})")
+# A pick as each platform marks it up: the linked title, the parent's "(category)" label, then
+# " — " and the TL;DR (a listed title has no TL;DR after its link).
+SLACK_PICK = re.compile(r"arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})\|[^>]*>(?: _\([^)]*\)_)? — ")
+DISCORD_PICK = re.compile(r"arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})\)(?: \*\([^)]*\)\*)? — ")
 
 
 @cache
@@ -29,6 +33,15 @@ def big_day(language: str = "en") -> Digest:
 
 def sample_day(language: str = "en") -> Digest:
     return offline_digest(language=language)
+
+
+def picks_per_category(digest: Digest, picked: set[str]) -> dict[str, int]:
+    """How many papers of each category (of 3 papers or more) a reader sees with a TL;DR."""
+    return {
+        section.category.slug: len({p.arxiv_id for p in section.papers} & picked)
+        for section in digest.sections
+        if len(section.papers) >= 3
+    }
 
 
 def slack_visible(blocks: list[dict[str, Any]]) -> str:

@@ -6,23 +6,40 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from digestbot.adapters.discord import PLATFORM as DISCORD
+from digestbot.adapters.discord.brief import BUDGET as DISCORD_BUDGET
 from digestbot.adapters.discord.connection import make_client
 from digestbot.adapters.discord.transport import DiscordTransport, Pace
 from digestbot.adapters.slack import PLATFORM as SLACK
+from digestbot.adapters.slack.brief import BUDGET as SLACK_BUDGET
 from digestbot.adapters.slack.brief import render_brief as slack_brief
-from digestbot.adapters.slack.transport import CHART_UNAVAILABLE, Pacer, SlackTransport, build_clients
-from digestbot.bot.layout.brief import PostBudget, brief_post
+from digestbot.adapters.slack.transport import (
+    CHART_UNAVAILABLE,
+    IMAGE_PROCESSING_WAIT,
+    Pacer,
+    SlackTransport,
+    build_clients,
+)
+from digestbot.bot.layout.brief import PICKS_MAX, PICKS_MIN, PostBudget, brief_post
 from digestbot.bot.layout.markdown import render_digest
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.summarizer.models import Digest
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.trends import CategoryTrend
-from tests.brief_helpers import ARXIV_ID, big_day, sample_day, slack_visible
+from tests.brief_helpers import (
+    ARXIV_ID,
+    DISCORD_PICK,
+    SLACK_PICK,
+    big_day,
+    picks_per_category,
+    sample_day,
+    slack_visible,
+)
 from tests.fakes.discord_api import FakeDiscord, running_fake
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers import make_paper, offline_digest
@@ -54,10 +71,11 @@ def discord_api() -> Iterator[FakeDiscord]:
         yield server
 
 
-def slack_transport(slack: FakeSlackApi) -> SlackTransport:
+def slack_transport(slack: FakeSlackApi, clock: FakeClock | None = None) -> SlackTransport:
     client, post_client = build_clients(token=FakeSlackApi.BOT_TOKEN, base_url=slack.api_url)
-    clock = FakeClock()
-    return SlackTransport(client=client, post_client=post_client, pacer=Pacer(clock=clock, sleep=clock.sleep))
+    clock = clock or FakeClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    return SlackTransport(client=client, post_client=post_client, pacer=pacer, sleep=clock.sleep)
 
 
 async def post_all(transport: SlackTransport | DiscordTransport, channel: str, parts: list[OutgoingMessage]) -> str:
@@ -97,6 +115,8 @@ async def test_slack_shows_the_chart_in_the_parent_within_budget_and_every_paper
     linked = {i for m in posted for i in ARXIV_ID.findall(json.dumps(m["blocks"]))}
     in_file = {i for f in shared for i in ARXIV_ID.findall(f.content.decode())}
     assert {p.arxiv_id for p in digest.papers} <= linked | in_file
+    picked = {i for m in posted for i in SLACK_PICK.findall(json.dumps(m["blocks"], ensure_ascii=False))}
+    assert min(picks_per_category(digest, picked).values()) >= PICKS_MIN
 
 
 async def test_a_refused_chart_upload_still_posts_the_parent_and_says_so(
@@ -111,6 +131,46 @@ async def test_a_refused_chart_upload_still_posts_the_parent_and_says_so(
     [parent] = slack.posted(CHANNEL)
     assert not [block for block in parent["blocks"] if block["type"] == "image"]
     assert CHART_UNAVAILABLE.format(reason="file_uploads_disabled") in slack_visible(parent["blocks"])
+
+
+async def post_parent_while_uploads_process(
+    slack: FakeSlackApi, digest: Digest, clock: FakeClock, *, posts: int
+) -> tuple[OutgoingMessage, str]:
+    """Post the brief parent while Slack keeps refusing a new upload's image block ``posts`` times."""
+    parent = SLACK.render_digest(digest, PNG, detail="brief")[0]
+    slack.process_uploads_slowly(posts=posts)
+    parent_ts = await slack_transport(slack, clock).send(CHANNEL, parent, thread_id=None, idempotency_key="k-0")
+    return parent, parent_ts
+
+
+async def test_a_chart_still_being_processed_is_posted_again_after_a_short_wait(
+    slack: FakeSlackApi, built: dict[str, Digest]
+) -> None:
+    clock = FakeClock()
+
+    await post_parent_while_uploads_process(slack, built["261 papers"], clock, posts=1)
+
+    [parent] = slack.posted(CHANNEL)
+    [image] = [block for block in parent["blocks"] if block["type"] == "image"]
+    assert [f.file_id for f in slack.files] == [image["slack_file"]["id"]]  # uploaded once, shown
+    assert len(slack.calls_to("chat.postMessage")) == 2 and IMAGE_PROCESSING_WAIT in clock.sleeps
+
+
+async def test_a_chart_slack_keeps_refusing_goes_into_the_thread_and_the_parent_is_never_lost(
+    slack: FakeSlackApi, built: dict[str, Digest]
+) -> None:
+    clock = FakeClock()
+
+    rendered, parent_ts = await post_parent_while_uploads_process(slack, built["261 papers"], clock, posts=5)
+
+    [parent] = slack.posted(CHANNEL)
+    assert parent["ts"] == parent_ts and not [block for block in parent["blocks"] if block["type"] == "image"]
+    expected = [block for block in rendered.payload["blocks"] if block["type"] != "image"]
+    assert parent["blocks"] == expected  # every line of the parent, only the picture moved
+    [shared] = [f for f in slack.files if f.channel is not None]
+    assert (shared.channel, shared.thread_ts, shared.content) == (CHANNEL, parent_ts, PNG)
+    assert clock.sleeps.count(IMAGE_PROCESSING_WAIT) == 1  # one short wait, not a loop
+    assert len(slack.calls_to("chat.postMessage")) == 3
 
 
 async def test_slack_refuses_an_image_block_naming_a_file_that_does_not_exist(slack: FakeSlackApi) -> None:
@@ -142,6 +202,9 @@ async def test_discord_attaches_the_chart_to_the_parent_within_budget_and_every_
     assert 1 + len(thread_posts) <= 10
     linked = {i for post in [parent_post, *thread_posts] for i in ARXIV_ID.findall(json.dumps(post.payload))}
     assert {p.arxiv_id for p in digest.papers} <= linked | attached_ids(parts)
+    payloads = [json.dumps(post.payload, ensure_ascii=False) for post in [parent_post, *thread_posts]]
+    picked = {i for payload in payloads for i in DISCORD_PICK.findall(payload)}
+    assert min(picks_per_category(digest, picked).values()) >= PICKS_MIN
     md_files = [f.filename for post in thread_posts for f in post.files]
     assert md_files == ([f"digest-{digest.date}.md"] if attached_ids(parts) else [])
 
@@ -156,13 +219,37 @@ def test_the_attached_file_is_the_full_digest_every_digest_command_writes() -> N
     assert {p.arxiv_id for p in digest.papers} - post.reachable(), "a 532-paper day needs the file"
 
 
-def test_reading_time_stays_under_five_minutes_on_a_big_day() -> None:
-    post = brief_post(
-        big_day(), budget=PostBudget(messages=10, characters=20_000, message_characters=5_000, link_markup=40)
-    )
+@pytest.mark.parametrize("budget", [SLACK_BUDGET, DISCORD_BUDGET], ids=["slack", "discord"])
+def test_reading_time_stays_under_five_minutes_with_three_picks_a_category_on_a_big_day(budget: PostBudget) -> None:
+    digest = big_day()
+    post = brief_post(digest, budget=budget)
 
     assert post.reading_words() / 230 <= 5
-    assert all(1 <= len(c.picks) <= 5 for group in post.thread for c in group)
+    assert all(1 <= len(c.picks) <= PICKS_MAX for c in post.categories())
+    shown = post.picks_per_category()
+    assert all(shown[s.category.name] >= PICKS_MIN for s in digest.sections if len(s.papers) >= PICKS_MIN)
+    in_parent = {pick.category: 0 for pick in post.parent.top}
+    for pick in post.parent.top:
+        in_parent[pick.category] += 1
+    # Its own thread message too: three of the papers the parent did not already show.
+    assert all(len(c.picks) >= PICKS_MIN for c in post.categories() if c.count - in_parent.get(c.name, 0) >= PICKS_MIN)
+
+
+def test_the_reading_time_counts_every_line_but_the_title_lists() -> None:
+    """Headings, notes, "+N more" lines and interest marks are read too; only the compact lists
+    of titles are skimmed."""
+    post = brief_post(big_day(), budget=SLACK_BUDGET)
+    folded = next(c for c in post.categories() if c.more)
+
+    without_more = replace(post, more_template="")
+    without_lists = replace(post, thread=tuple(tuple(replace(c, rest=()) for c in g) for g in post.thread))
+
+    assert post.reading_words() - without_more.reading_words() == len(post.more_line(folded).split()) * sum(
+        1 for c in post.categories() if c.more
+    )
+    assert post.reading_words() - without_lists.reading_words() == len(post.also_label.split()) * sum(
+        1 for c in post.categories() if c.rest
+    )
 
 
 def test_interests_raise_matching_papers_into_the_top_picks_and_mark_them() -> None:

@@ -19,6 +19,7 @@ from digestbot.bot.storage.threads import SqlThreadLinks
 from digestbot.summarizer.models import Note
 from tests.delivery_helpers import SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
+from tests.helpers import offline_digest
 
 
 @pytest.fixture
@@ -110,6 +111,29 @@ async def test_a_temporary_failure_resumes_at_the_first_unsent_reply(tmp_path: P
     result = await make_bot(url, MemoryTransport(platform)).delivery.deliver("fake", "c1", day=None, language="en")
     assert (result.outcome, result.parts_sent) == (Outcome.SENT, 1 + SECTIONS - 3)
     assert_posted_once(platform)
+
+
+async def test_a_resumed_delivery_posts_the_detail_and_interests_it_was_begun_with(
+    tmp_path: Path, platform: FakePlatform
+) -> None:
+    """``digestbot post --detail full --interests …`` fails; the scheduler's retry passes the
+    subscription's brief post and no interests, yet the ledger row decides."""
+    url = with_sample_digest(f"sqlite:///{tmp_path / 'bot.db'}")
+    failed = await make_bot(url, RefusesOnce(platform, on_send=1)).delivery.deliver(
+        "fake", "c1", day=None, language="en", detail="full", interests=("quantization",)
+    )
+    assert failed.outcome is Outcome.FAILED and platform.messages("c1") == []
+
+    result = await make_bot(url, MemoryTransport(platform)).delivery.deliver("fake", "c1", day=None, language="en")
+
+    assert result.outcome is Outcome.SENT
+    [parent] = platform.parents("c1")
+    lines = dict(line.split(": ", 1) for line in parent.text.splitlines()[1:] if ": " in line)
+    papers = {p.arxiv_id: p for p in offline_digest().papers}
+    assert lines["Detail"] == "full"
+    assert all("quantiz" in f"{papers[i].title} {papers[i].abstract}".lower() for i in lines["Top picks"].split())
+    row = SqlDeliveries(open_database(url)).find("fake", "c1", SAMPLE_DAY)
+    assert row is not None and (row.detail, row.interests) == ("full", ("quantization",))
 
 
 async def test_a_live_claim_is_respected_until_its_lease_runs_out(tmp_path: Path, platform: FakePlatform) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 
+from digestbot.adapters.discord.render import render_digest as discord_digest
 from digestbot.adapters.discord.render import render_reply as discord_reply
+from digestbot.adapters.slack.render import render_digest as slack_digest
 from digestbot.adapters.slack.render import render_reply as slack_reply
 from digestbot.bot.commands.replies import PaperReply
 from digestbot.bot.layout.locale import labels_for
-from digestbot.bot.layout.markdown import render_paper
+from digestbot.bot.layout.markdown import render_digest, render_paper
 from digestbot.bot.layout.parts import AUTHORS_SHOWN, Bullets, Facts, Note, Prose, Words, paper_card, summary_parts
 from digestbot.summarizer.models import Backend, CategorySummary, KeyFact, PaperSummary
 from digestbot.summarizer.models import Note as TypedNote
-from tests.helpers import make_paper
+from tests.helpers import make_paper, offline_digest
 
 AUTHORS = [f"Author {number}" for number in range(1, 9)]
 SUMMARY = PaperSummary(
@@ -85,3 +87,19 @@ def test_typed_notes_are_worded_in_the_readers_language_and_old_plain_notes_stil
         "Posted late: this digest was due at 09:00 Asia/Seoul and went out at 11:30.",
     ]
     assert labels_for("ko").notes([late])[0].startswith("늦게 게시됨")
+
+
+def test_every_post_counts_papers_as_its_language_writes_them() -> None:
+    """Korean joins a number and its counter ("261편"), English spaces them ("261 papers")."""
+    korean, english = offline_digest(language="ko"), offline_digest()
+    total = len(korean.papers)
+
+    for digest, expected in ((korean, f"{total}편"), (english, f"{total} papers")):
+        rendered = [
+            render_digest(digest),
+            json.dumps([m.payload for m in slack_digest(digest, b"png")], ensure_ascii=False),
+            json.dumps([m.text for m in slack_digest(digest, b"png")], ensure_ascii=False),
+            json.dumps([m.payload for m in discord_digest(digest, b"png")], ensure_ascii=False),
+        ]
+        assert all(expected in text for text in rendered), expected
+    assert labels_for("ko").count(total) == f"{total}편" and f"{total} 편" not in render_digest(korean)

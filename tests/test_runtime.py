@@ -142,6 +142,49 @@ def test_post_is_idempotent_per_channel_and_date(fake_platform: FakePlatform) ->
     assert_posted_once(fake_platform)
 
 
+def _parent_lines(platform: FakePlatform, channel: str) -> dict[str, str]:
+    [parent] = platform.parents(channel)
+    return dict(line.split(": ", 1) for line in parent.text.splitlines()[1:] if ": " in line)
+
+
+def test_post_detail_and_interests_override_the_subscription_for_that_post_only(
+    fake_platform: FakePlatform,
+) -> None:
+    subscribed = runner.invoke(cli(), ["subscriptions", "add", "fake:c1", "--detail", "brief", "--interests", "chess"])
+    assert subscribed.exit_code == 0, subscribed.output
+    runner.invoke(cli(), ["subscriptions", "add", "fake:c2", "--detail", "brief", "--interests", "chess"])
+
+    overridden = runner.invoke(
+        cli(), ["post", "--channel", "fake:c1", "--source", "sample", "--detail", "full", "--interests", "quantization"]
+    )
+    as_subscribed = runner.invoke(cli(), ["post", "--channel", "fake:c2", "--source", "sample"])
+    unsubscribed = runner.invoke(cli(), ["post", "--channel", "fake:c3", "--source", "sample"])
+
+    assert overridden.exit_code == as_subscribed.exit_code == unsubscribed.exit_code == 0, overridden.output
+    c1, c2, c3 = (_parent_lines(fake_platform, c) for c in ("c1", "c2", "c3"))
+    assert (c1["Detail"], c2["Detail"], c3["Detail"]) == ("full", "brief", "brief")
+    assert len({c1["Top picks"], c2["Top picks"], c3["Top picks"]}) == 3  # quantization, chess, nobody's
+    kept = runner.invoke(cli(), ["subscriptions", "list"])
+    assert "brief post, interests: chess" in kept.stdout.splitlines()[0]  # the subscription is unchanged
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--detail", "everything", "Error: --detail: 'everything' is not a detail level"),
+        ("--interests", "x" * 80, "Error: --interests: interest 'x"),
+    ],
+)
+def test_a_bad_post_override_is_one_clear_line_and_posts_nothing(
+    fake_platform: FakePlatform, option: str, value: str, message: str
+) -> None:
+    result = runner.invoke(cli(), ["post", "--channel", "fake:c1", "--source", "sample", option, value])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert fake_platform.messages() == []
+
+
 @pytest.mark.parametrize(
     ("channel", "message"),
     [

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from digestbot.adapters.slack import PLATFORM as SLACK
 from digestbot.adapters.slack.blocks import text_length
 from digestbot.adapters.slack.limits import LIMITS
 from digestbot.adapters.slack.render import SEARCH_HITS_SHOWN, render_digest, render_reply
@@ -172,6 +173,34 @@ def test_untrusted_text_renders_inert() -> None:
     rendered = json.dumps([m.payload for m in messages], ensure_ascii=False)
     assert "&lt;!channel&gt; free GPUs &amp; &lt;https://evil\u2223click&gt;" in rendered
     assert "@\u2060here" in rendered
+
+
+MARKUP_TITLE = "*Bold* claims: _really_ ~gone~ `code` <!here> in snake_case"
+# A formatting mark Slack would honour: at a word's edge, on either side.
+_LIVE_MARK = re.compile(r"(?<![^\W_])[*_~`](?=\S)|(?<=\S)[*_~`](?![^\W_])")
+
+
+def _title_texts(messages: list[OutgoingMessage]) -> list[str]:
+    """Every text object and top-level fallback that carries the title, from its first mark on."""
+    texts = [*mrkdwn_texts(messages), *(m.text for m in messages)]
+    return [text[text.index("Bold") - 1 :] for text in texts if "Bold" in text]
+
+
+@pytest.mark.parametrize("detail", ["brief", "full"])
+def test_a_paper_titles_formatting_marks_render_as_written_in_blocks_and_fallbacks(detail: str) -> None:
+    marked = paper(1, title=MARKUP_TITLE)
+    digest = digest_of({"llm": [marked, paper(2)]})
+    summary = PaperSummary(
+        arxiv_id=marked.arxiv_id, title=marked.title, tldr="t", key_points=[], keywords=[], backend=Backend.LLM
+    )
+    messages = [*SLACK.render_digest(digest, b"", detail=detail), *render_reply(PaperReply(marked, summary))]
+
+    shown = _title_texts(messages)
+    assert len(shown) >= 3  # the post's lines, the paper reply's heading and its notification text
+    for text in shown:
+        title = text[: text.index("snake_case") + len("snake_case")]
+        assert not _LIVE_MARK.search(title), title
+        assert "&lt;!here&gt;" in title and "snake_case" in title
 
 
 def test_snapshot_of_a_small_digest() -> None:

@@ -137,7 +137,7 @@ def test_the_migration_gives_existing_subscriptions_the_brief_post_and_no_intere
         row = connection.execute(text("SELECT detail, interests FROM subscriptions")).one()
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert tuple(row) == ("brief", "")
-    assert version == "0004_build_leases"  # the newest revision: every one after 0002 applied
+    assert version == "0005_delivery_preferences"  # the newest revision: every one after 0002 applied
 
 
 def _top_picks(platform: FakePlatform, channel: str) -> list[str]:

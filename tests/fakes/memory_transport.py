@@ -110,15 +110,15 @@ class FakePlatform:
 def render_digest(
     digest: Digest, chart_png: bytes, *, detail: str = "full", trends: Sequence[object] = ()
 ) -> Sequence[OutgoingMessage]:
-    """The fake platform's layout: a parent (title, counts and the ids of the top three picks, with
-    the chart attached) and one thread reply per category, deterministically, whatever the detail
-    (the real platforms' brief layouts are tested against their own fakes)."""
+    """The fake platform's layout: a parent (title, counts, the ids of the top three picks and the
+    detail asked for, with the chart attached) and one thread reply per category, whatever the
+    detail (the real platforms' brief layouts are tested against their own fakes)."""
     counts = ", ".join(f"{name}: {count}" for name, count in digest.counts.items())
     notes = "".join(f"\n{note_text(note, digest.language)}" for note in digest.notes)
     picks = " ".join(rank.arxiv_id for rank in digest.ranks[:3])
     parent = OutgoingMessage(
         text=f"Digest {digest.date.isoformat()} ({digest.language}): {len(digest.papers)} papers. {counts}"
-        f"\nTop picks: {picks}{notes}",
+        f"\nTop picks: {picks}\nDetail: {detail}{notes}",
         payload={"kind": "parent", "date": digest.date.isoformat()},
         attachment=(f"digest-{digest.date.isoformat()}.png", chart_png),
     )

@@ -121,6 +121,8 @@ class FakeSlackApi(LocalHttpServer):
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._hooks: dict[tuple[str, bool], list[Callable[[SlackCall], object]]] = defaultdict(list)
         self._refused: dict[str, str] = {}
+        self._processing_posts = 0
+        self._processing: dict[str, int] = {}
         self._seq = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -149,6 +151,12 @@ class FakeSlackApi(LocalHttpServer):
     def error_next(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self._faults[method].extend(_Fault("error", error=error) for _ in range(times))
+
+    def process_uploads_slowly(self, *, posts: int) -> None:
+        """Files uploaded from now on are still being processed for the next ``posts`` messages
+        whose image block names them: Slack answers those ``{"ok": false, "error":
+        "invalid_blocks"}`` and posts nothing, as it does right after ``files.uploadV2``."""
+        self._processing_posts = posts
 
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """Process the next ``times`` calls of ``method``, then hang up without an answer."""
@@ -296,8 +304,11 @@ class FakeSlackApi(LocalHttpServer):
         if "url" in slack_file:  # a permalink of a file; the fake keeps none to check against
             return True
         known = {f.file_id: f.filename for f in self.files}
-        name = known.get(str(slack_file.get("id")), "")
-        return name.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))
+        file_id = str(slack_file.get("id"))
+        if self._processing.get(file_id, 0) > 0:
+            self._processing[file_id] -= 1
+            return False
+        return known.get(file_id, "").lower().endswith((".png", ".jpg", ".jpeg", ".gif"))
 
     def _api_chat_postEphemeral(self, params: Json) -> Json:
         self.ephemerals.append(dict(params))
@@ -365,6 +376,7 @@ class FakeSlackApi(LocalHttpServer):
                 entry["id"], pending.filename, entry.get("title"), pending.content, channel, params.get("thread_ts")
             )
             self.files.append(uploaded)
+            self._processing[uploaded.file_id] = self._processing_posts
             completed.append({"id": uploaded.file_id, "title": uploaded.title, "name": uploaded.filename})
         return {"ok": True, "files": completed}
 

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from digestbot.bot.scheduling.subscriptions import SubscriptionService
 
 _KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:1234567890."
+_DETAIL_HELP = "brief (top picks, compact lists; the default) or full."
+_INTERESTS_HELP = 'Phrases raising papers into the top picks, e.g. "speech recognition, RAG"'
+_POST_DETAIL_HELP = "brief or full, for this post only. Default: the channel's subscription, else brief."
+_POST_INTERESTS_HELP = f'{_INTERESTS_HELP}, for this post only; "" for none. Default: the subscription\'s.'
 
 
 def run() -> None:
@@ -38,8 +42,12 @@ def post(
     ] = None,
     source: SourceOption = None,
     lang: LanguageOption = None,
+    detail: Annotated[str | None, typer.Option("--detail", help=_POST_DETAIL_HELP)] = None,
+    interests: Annotated[str | None, typer.Option("--interests", help=_POST_INTERESTS_HELP)] = None,
 ) -> None:
-    """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted"."""
+    """Post a digest to one channel now (Web API / REST only); a repeat prints "already posted".
+
+    Uses the channel's subscription (categories, language, detail, interests); options override it for this post."""
     from digestbot.app.platforms import platform_settings
     from digestbot.app.wiring import build_bot
     from digestbot.bot.commands.grammar import parse_date
@@ -47,6 +55,7 @@ def post(
     from digestbot.bot.scheduling.subscriptions import parse_channel_key
 
     settings = load_cli_settings(digest_source=source)
+    chosen_detail, chosen_interests = _post_overrides(detail, interests)
 
     async def deliver() -> None:
         platform, channel_id = parse_channel_key(channel)
@@ -63,8 +72,8 @@ def post(
                 day=day or bot.scheduler.edition(bot.scheduler.clock()),
                 language=lang or (subscription.language if subscription else settings.digest_language),
                 categories=subscription.categories if subscription else (),
-                interests=subscription.interests if subscription else (),
-                detail=subscription.detail if subscription else "brief",
+                interests=_given_or(chosen_interests, subscription.interests if subscription else ()),
+                detail=chosen_detail or (subscription.detail if subscription else "brief"),
             )
         finally:
             await transport.close()
@@ -73,6 +82,26 @@ def post(
         typer.echo(result.describe())
 
     _guarded(lambda: run_use_case(deliver()))
+
+
+def _post_overrides(detail: str | None, interests: str | None) -> tuple[str | None, tuple[str, ...] | None]:
+    """``post``'s --detail and --interests, checked before anything is built (None: not given)."""
+    from digestbot.bot.commands.grammar import parse_detail
+    from digestbot.summarizer.ranking import parse_interests
+
+    try:
+        chosen_detail = parse_detail(detail) if detail is not None else None
+    except ValueError as error:
+        raise Console.fail(f"--detail: {error}") from None
+    try:
+        chosen_interests = parse_interests(interests) if interests is not None else None
+    except ValueError as error:
+        raise Console.fail(f"--interests: {error}") from None
+    return chosen_detail, chosen_interests
+
+
+def _given_or(given: tuple[str, ...] | None, fallback: tuple[str, ...]) -> tuple[str, ...]:
+    return fallback if given is None else given
 
 
 def health(
@@ -155,16 +184,8 @@ def add_subscription(
         str | None, typer.Option("--categories", "-c", help="Category slugs, comma-separated (default: all).")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", "-l", help="e.g. en or ko. [default: DIGEST_LANGUAGE]")] = None,
-    detail: Annotated[
-        str | None, typer.Option("--detail", help="brief (top picks, compact lists; the default) or full.")
-    ] = None,
-    interests: Annotated[
-        str | None,
-        typer.Option(
-            "--interests",
-            help='Phrases raising papers into the top picks, e.g. "speech recognition, RAG"; "" clears.',
-        ),
-    ] = None,
+    detail: Annotated[str | None, typer.Option("--detail", help=_DETAIL_HELP)] = None,
+    interests: Annotated[str | None, typer.Option("--interests", help=f'{_INTERESTS_HELP}; "" clears.')] = None,
 ) -> None:
     """Subscribe a channel (or change its subscription); a running bot picks it up within minutes."""
 

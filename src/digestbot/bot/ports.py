@@ -118,6 +118,8 @@ class DeliveryLedger(Protocol):
         language: str,
         categories: tuple[str, ...],
         note: Note | str | None,
+        detail: str = "brief",
+        interests: tuple[str, ...] = (),
     ) -> Delivery:
         """The delivery's row, created on first use with what it will render."""
         ...

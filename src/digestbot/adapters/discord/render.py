@@ -71,7 +71,7 @@ def render_digest(digest: Digest, chart_png: bytes) -> list[OutgoingMessage]:
     overview = _overview_lines(digest, labels)
     embeds = _embeds(
         overview,
-        title=f"{len(digest.papers)} {labels.papers} · {date}",
+        title=f"{labels.count(len(digest.papers))} · {date}",
         footer=produced_by(digest.backend, labels),
     )
     embeds[0]["image"] = {"url": f"attachment://{filename}"}
@@ -131,7 +131,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
 def _overview_lines(digest: Digest, labels: Labels) -> list[str]:
     lines = [f"**{escape(s.category.name)}** — {len(s.papers)}" for s in digest.sections]
     lines += [f"*{escape(note)}*" for note in labels.notes(digest.notes)]
-    return lines or [f"0 {labels.papers}"]
+    return lines or [labels.count(0)]
 
 
 def _section_embeds(section: CategorySection, labels: Labels, backend: Backend) -> list[dict[str, Any]]:

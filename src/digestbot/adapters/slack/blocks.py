@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
-from digestbot.adapters.slack.mrkdwn import escape, fit
+from digestbot.adapters.slack.mrkdwn import escape, fit, inert_marks
 from digestbot.adapters.split import pack
 
 Block = dict[str, Any]
@@ -29,8 +29,8 @@ def divider() -> Block:
 
 
 def label(text: str) -> str:
-    """One of our own headings, in bold."""
-    return f"*{escape(text)}*"
+    """A heading in bold; a mark inside it (a paper title's "*") cannot end the bold early."""
+    return f"*{escape(inert_marks(text))}*"
 
 
 def heading(text: str, *, limits: SlackLimits = LIMITS) -> list[Block]:

@@ -23,6 +23,11 @@ _URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "&"
 _WORD_JOINER = "\u2060"
 # A look-alike for "|" inside link labels: Slack has no escape for it, and a label is cut at it.
 _LABEL_BAR = "\u2223"
+# Slack has no escape for its formatting marks either: "*Bold* claims" in a title would turn bold.
+# A mark can only open or close formatting at a word's edge, so one there becomes a look-alike
+# (∗ ˍ ∼ ˋ); inside a word ("snake_case", "5*3") it stays as written.
+_FORMATTING_MARK = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+_MARK_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
 
 
 def escape(text: str) -> str:
@@ -37,9 +42,14 @@ def unescape(text: str) -> str:
 
 def inline(text: str) -> str:
     """Untrusted text as one inert mrkdwn line: whitespace folded (no line-start quotes or
-    lists), entities escaped, and ``@here``-style words broken by a word joiner so no client
-    turns them into a notification."""
-    return escape(_MENTION_WORDS.sub("@" + _WORD_JOINER, " ".join(text.split())))
+    lists), entities escaped, formatting marks at a word's edge shown as look-alikes, and
+    ``@here``-style words broken by a word joiner so no client turns them into a notification."""
+    return escape(_MENTION_WORDS.sub("@" + _WORD_JOINER, inert_marks(" ".join(text.split()))))
+
+
+def inert_marks(text: str) -> str:
+    """``*Bold* _x_`` as ``∗Bold∗ ˍxˍ``: marks that could open or close Slack formatting."""
+    return _FORMATTING_MARK.sub(lambda mark: _MARK_LOOKALIKES[mark.group(0)], text)
 
 
 def readable_mentions(text: str) -> str:

@@ -72,9 +72,7 @@ def render_digest(digest: Digest, chart_png: bytes | None, *, limits: SlackLimit
     since a one-bar chart says nothing the counts don't), then the thread replies."""
     labels = labels_for(digest.language)
     papers = len(digest.papers)
-    fallback = (
-        f"{labels.title} — {digest.date.isoformat()}: {papers} {labels.papers}, {len(digest.sections)} categories"
-    )
+    fallback = f"{labels.title} — {digest.date.isoformat()}: {labels.count(papers)}, {len(digest.sections)} categories"
     parent = _messages(_parent_blocks(digest, labels, limits), fallback=fallback, title=labels.title, limits=limits)
     if chart_png and len(digest.sections) > 1:
         parent[0] = OutgoingMessage(parent[0].text, parent[0].payload, (chart_filename(digest), chart_png))
@@ -84,7 +82,7 @@ def render_digest(digest: Digest, chart_png: bytes | None, *, limits: SlackLimit
 
 def _parent_blocks(digest: Digest, labels: Labels, limits: SlackLimits) -> list[Block]:
     made = produced_by(digest.backend, labels)
-    summary = f"*{digest.date.isoformat()}* · {len(digest.papers)} {escape(labels.papers)} · {escape(made)}"
+    summary = f"*{digest.date.isoformat()}* · {escape(labels.count(len(digest.papers)))} · {escape(made)}"
     counts = [f"• {label(s.category.name)} — {len(s.papers)}" for s in digest.sections]
     return [
         *heading(labels.title, limits=limits),

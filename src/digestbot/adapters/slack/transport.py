@@ -63,6 +63,13 @@ CHART_UNAVAILABLE = (
 )
 CHART_ALT = "Bar chart of the number of new papers per category"
 RATE_LIMIT_RETRIES = 3
+IMAGE_PROCESSING_WAIT = 3.0
+"""Seconds to wait before posting a chart's image block again: Slack answers ``invalid_blocks``
+while a just-uploaded file is still being processed, which usually takes a second or two."""
+
+
+class BlocksRefused(TransportError):
+    """Slack answered ``invalid_blocks``: nothing was posted, so posting again is safe."""
 
 
 def build_clients(*, token: str, base_url: str) -> tuple[AsyncWebClient, AsyncWebClient]:
@@ -125,11 +132,13 @@ class SlackTransport:
         post_client: AsyncWebClient,
         pacer: Pacer | None = None,
         limits: SlackLimits = LIMITS,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self.post_client = post_client
         self.pacer = pacer or Pacer()
         self.limits = limits
+        self._sleep = sleep
 
     async def send(
         self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, idempotency_key: str
@@ -139,10 +148,34 @@ class SlackTransport:
         upload is reported in words — the text is never held back by the picture."""
         metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": idempotency_key}}
         if message.attachment is not None and _pending_image(message.payload):
-            message = await self._with_uploaded_image(channel_id, message)
+            return await self._send_with_image(channel_id, message, thread_id=thread_id, metadata=metadata)
         ts = await self._post(channel_id, message, thread_id=thread_id, metadata=metadata)
         if message.attachment is not None:
             await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
+        return ts
+
+    async def _send_with_image(
+        self, channel_id: str, message: OutgoingMessage, *, thread_id: str | None, metadata: dict[str, Any]
+    ) -> str:
+        """Post a message that shows its chart in an image block. Slack refuses the block
+        (``invalid_blocks``) while the upload is still being processed: it is posted again after
+        :data:`IMAGE_PROCESSING_WAIT`, and if Slack still refuses, the message goes out without the
+        image and the chart follows in its thread — the message itself is never lost."""
+        assert message.attachment is not None
+        shown = await self._with_uploaded_image(channel_id, message)
+        for attempt in range(2):
+            try:
+                return await self._post(channel_id, shown, thread_id=thread_id, metadata=metadata)
+            except BlocksRefused:
+                if not _shows_uploaded_image(shown.payload):
+                    raise  # the image is not what Slack refused
+                if attempt == 0:
+                    await self._sleep(IMAGE_PROCESSING_WAIT)
+        log.warning("Slack refused the chart's image block in %s twice; posting the chart in the thread.", channel_id)
+        blocks = [block for block in shown.payload["blocks"] if block.get("type") != "image"]
+        plain = OutgoingMessage(shown.text, {**shown.payload, "blocks": blocks}, None)
+        ts = await self._post(channel_id, plain, thread_id=thread_id, metadata=metadata)
+        await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
         return ts
 
     async def _with_uploaded_image(self, channel_id: str, message: OutgoingMessage) -> OutgoingMessage:
@@ -289,6 +322,10 @@ def _pending_image(payload: dict[str, Any]) -> bool:
     )
 
 
+def _shows_uploaded_image(payload: dict[str, Any]) -> bool:
+    return any(block.get("type") == "image" and "slack_file" in block for block in payload.get("blocks") or [])
+
+
 def _key_of(message: dict[str, Any]) -> str | None:
     metadata = message.get("metadata") or {}
     if metadata.get("event_type") != METADATA_EVENT_TYPE:
@@ -307,6 +344,8 @@ def _error_code(error: BaseException) -> str:
 
 def _failure(method: str, channel_id: str, error: BaseException) -> TransportError:
     code = _error_code(error)
+    if code == "invalid_blocks":
+        return BlocksRefused(f"Slack refused the blocks of {method} in {channel_id}: {code}.")
     if code in PERMANENT_ERRORS:
         return TransportError(f"Slack refused {method} in {channel_id}: {code}.", permanent=True)
     if method == "chat.postMessage" and not isinstance(error, SlackApiError):

@@ -282,6 +282,8 @@ class DeliveryService:
             language=language,
             categories=categories,
             note=note,
+            detail=detail,
+            interests=interests,
         )
         if row.language != digest.language:  # resuming a delivery begun in another language
             digest = await self.digests.digest(row.digest_date, language=row.language)
@@ -296,12 +298,12 @@ class DeliveryService:
             current = await db_call(self.deliveries.find, platform, channel_id, digest.date)
             outcome = Outcome.ALREADY_POSTED if current and current.status == "done" else Outcome.BUSY
             return DeliveryResult(outcome, row.channel_key, digest.date)
-        if interests:
-            ranks = await run_cpu_bound(ranked_for, digest, interests)
+        if claimed.interests:  # the row's, like its language: a resumed post renders the same
+            ranks = await run_cpu_bound(ranked_for, digest, claimed.interests)
             digest = digest.model_copy(update={"ranks": ranks})
         renew = partial(self.deliveries.renew, claimed.id, holder=self.holder.encode(), lease=self.lease)
         async with renewing(renew, lease=self.lease, what=f"the delivery to {claimed.channel_key}"):
-            return await self._send_all(claimed, digest, outlet, detail=detail)
+            return await self._send_all(claimed, digest, outlet, detail=claimed.detail)
 
     async def _send_all(self, delivery: Delivery, digest: Digest, outlet: Outlet, *, detail: str) -> DeliveryResult:
         holder = self.holder.encode()

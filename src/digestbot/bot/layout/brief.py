@@ -27,14 +27,20 @@ from digestbot.summarizer.text import split_sentences
 from digestbot.summarizer.trends import CategoryTrend, trend_line
 
 TOP_PICKS = 5
+PICKS_MIN = 3
+"""Papers with a TL;DR a category with that many gets before any category gets more."""
 PICKS_MAX = 5
 """Papers with a TL;DR per category at most; fewer when the reading budget is spent."""
-READING_WORDS = 1100
-"""Words of the post a reader reads (the compact title lists excluded): under five minutes at
-230 words a minute, with room for the headings."""
+READING_WORDS = 1150
+"""Words of the post a reader reads, every heading and note included (only the compact title
+lists are left out, as they are skimmed): five minutes at 230 words a minute."""
+FITTING_ROUNDS = 4
+"""Headings and "+N more" lines are only known once the lists are fitted: the picks' word
+allowance becomes what they used less what the laid-out post went over, which drops at least
+the last pick a round and settles within a round or two."""
 THEMES_NAMED = 3
-LIST_LINE = 4
-"""Characters a list line adds to its title (bullet, separators)."""
+LIST_LINE = 6
+"""Characters a list line adds to its title (bullet, separators, line break)."""
 
 
 @dataclass(frozen=True)
@@ -110,23 +116,37 @@ class BriefPost:
         return self.more_template.format(count=category.more, file=name)
 
     def reading_words(self) -> int:
-        """Words a reader reads, the compact title lists excluded (they are skimmed, not read)."""
+        """Words a reader reads: everything but the compact title lists (skimmed, not read)."""
         parent = self.parent
-        text = [parent.title, parent.total, parent.trend or "", parent.top_heading, parent.hint]
+        text = [parent.title, parent.date, parent.total, parent.produced_by, parent.chart_title, parent.trend or ""]
+        text += [parent.top_heading, *parent.notes, parent.hint]
         text += [f"{name} {count}" for name, count in parent.counts]
-        picks = [*parent.top, *(p for group in self.thread for c in group for p in c.picks)]
+        picks = [*parent.top, *(p for c in self.categories() for p in c.picks)]
         text += [f"{pick.paper.title} {pick.tldr}" for pick in picks]
+        text += [self.interest_line(pick) for pick in picks if pick.interests]
         text += [pick.category for pick in parent.top]
-        text += [f"{c.name} {c.count} {c.summary}" for group in self.thread for c in group]
+        for category in self.categories():
+            text += [f"{category.name} {category.count} {category.summary}"]
+            text += [self.also_label] if category.rest else []
+            text += [self.more_line(category)] if category.more else []
         return sum(len(piece.split()) for piece in text)
+
+    def categories(self) -> list[CategoryBrief]:
+        return [category for group in self.thread for category in group]
 
     def reachable(self) -> set[str]:
         """arXiv ids a reader reaches from the post without the attached file."""
         ids = {pick.paper.arxiv_id for pick in self.parent.top}
-        for group in self.thread:
-            for category in group:
-                ids |= {pick.paper.arxiv_id for pick in category.picks} | {ref.arxiv_id for ref in category.rest}
+        for category in self.categories():
+            ids |= {pick.paper.arxiv_id for pick in category.picks} | {ref.arxiv_id for ref in category.rest}
         return ids
+
+    def picks_per_category(self) -> dict[str, int]:
+        """Papers of each category shown with their TL;DR: its thread picks and its top picks."""
+        counts = {category.name: len(category.picks) for category in self.categories()}
+        for pick in self.parent.top:
+            counts[pick.category] = counts.get(pick.category, 0) + 1
+        return counts
 
 
 def brief_post(digest: Digest, *, trends: Sequence[CategoryTrend] = (), budget: PostBudget) -> BriefPost:
@@ -148,11 +168,24 @@ def brief_post(digest: Digest, *, trends: Sequence[CategoryTrend] = (), budget: 
     ranked_sections = [
         (s, sorted((p for p in s.papers if p.arxiv_id not in shown), key=_by(order))) for s in digest.sections
     ]
-    words_left = READING_WORDS - _words(parent)
-    categories = _with_picks(digest, ranked_sections, pick, words_left)
-    categories = _fit_lists(categories, budget.characters - _visible(parent, budget))
-    language = digest.language
     file = (f"digest-{digest.date.isoformat()}.md", render_digest(digest).encode())
+    summaries = {s.category.slug: category_summary(s, digest.language) for s, _ in ranked_sections}
+    headings = (f"{s.category.name} {len(s.papers)} {summaries[s.category.slug]}" for s, _ in ranked_sections)
+    words_left = READING_WORDS - _words(parent) - sum(len(heading.split()) for heading in headings)
+    for _ in range(FITTING_ROUNDS):
+        categories = _with_picks(ranked_sections, summaries, pick, words_left)
+        post = _laid_out(parent, categories, budget=budget, language=digest.language, file=file)
+        over = post.reading_words() - READING_WORDS
+        if over <= 0:
+            break
+        words_left = sum(_cost(p) for c in categories for p in c.picks) - over
+    return post
+
+
+def _laid_out(
+    parent: BriefParent, categories: list[CategoryBrief], *, budget: PostBudget, language: str, file: tuple[str, bytes]
+) -> BriefPost:
+    categories = _fit_lists(categories, budget.characters - _visible(parent, budget))
     thread = _pack(categories, budget, slots=budget.messages - 1)
     if any(c.more for group in thread for c in group) and budget.file_is_message:
         thread = _pack(categories, budget, slots=budget.messages - 2)
@@ -173,11 +206,10 @@ def _by(order: dict[str, int]) -> Callable[[Paper], int]:
 
 def _parent(digest: Digest, trends: Sequence[CategoryTrend], top: tuple[Pick, ...]) -> BriefParent:
     labels, language = labels_for(digest.language), digest.language
-    count = len(digest.papers)
     return BriefParent(
         title=labels.title,
         date=digest.date.isoformat(),
-        total=phrase("brief.total", language, count=count, noun=labels.paper if count == 1 else labels.papers),
+        total=labels.count(len(digest.papers)),
         produced_by=produced_by(digest.backend, labels),
         chart_title=phrase("brief.chart", language),
         chart_alt=labels.chart_alt,
@@ -212,23 +244,29 @@ def category_summary(section: CategorySection, language: str) -> str:
 
 
 def _with_picks(
-    digest: Digest, sections: list[tuple[CategorySection, list[Paper]]], pick: Callable[[str], Pick], words_left: int
+    sections: list[tuple[CategorySection, list[Paper]]],
+    summaries: dict[str, str],
+    pick: Callable[[str], Pick],
+    words_left: int,
 ) -> list[CategoryBrief]:
-    """Round-robin picks, largest category first, while the reading budget lasts; every
-    category gets at least one, the top ones up to :data:`PICKS_MAX`."""
+    """Round-robin picks, largest category first, while the reading budget lasts: every category
+    gets one, then a second, then a third (:data:`PICKS_MIN`) before any gets a fourth, up to
+    :data:`PICKS_MAX`. A category whose next pick does not fit stops there, so its picks stay
+    its best papers in rank order."""
     chosen: dict[str, list[Pick]] = {s.category.slug: [] for s, _ in sections}
-    summaries = {s.category.slug: category_summary(s, digest.language) for s, _ in sections}
-    words_left -= sum(len(text.split()) + 3 for text in summaries.values())
+    stopped: set[str] = set()
     by_size = sorted(sections, key=lambda item: -len(item[1]))
     for round_ in range(PICKS_MAX):
         for section, ranked in by_size:
-            if round_ >= len(ranked):
+            slug = section.category.slug
+            if round_ >= len(ranked) or slug in stopped:
                 continue
             candidate = pick(ranked[round_].arxiv_id)
-            cost = len(candidate.paper.title.split()) + len(candidate.tldr.split())
+            cost = _cost(candidate)
             if round_ and cost > words_left:
+                stopped.add(slug)
                 continue
-            chosen[section.category.slug].append(candidate)
+            chosen[slug].append(candidate)
             words_left -= cost
     result = []
     for section, ranked in sections:
@@ -240,13 +278,19 @@ def _with_picks(
     return result
 
 
+def _cost(pick: Pick) -> int:
+    """Words a pick adds to the reading time."""
+    return len(pick.paper.title.split()) + len(pick.tldr.split())
+
+
 def _visible(item: BriefParent | CategoryBrief, budget: PostBudget, *, raw: bool = False) -> int:
     """Characters a reader sees (``raw``: with link markup, what a message limit counts)."""
     link = budget.link_markup if raw else 0
     if isinstance(item, BriefParent):
         fixed = [item.title, item.date, item.total, item.produced_by, item.trend or "", item.top_heading, item.hint]
+        fixed += [item.chart_title, *item.notes, *(f" ({pick.category})" for pick in item.top)]
         counts = sum(len(name) + 6 for name, _ in item.counts)
-        return sum(map(len, fixed)) + counts + sum(len(n) for n in item.notes) + _picks_size(item.top, link)
+        return sum(map(len, fixed)) + counts + _picks_size(item.top, link)
     lists = sum(len(ref.title) + LIST_LINE + link for ref in item.rest) + (80 if item.more else 0)
     return len(item.name) + 8 + len(item.summary) + _picks_size(item.picks, link) + lists
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digestbot.summarizer.models import Note, note_text
-from digestbot.summarizer.phrases import table
+from digestbot.summarizer.phrases import phrase, table
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class Labels:
     paper_keywords: str
     # The catalog language these labels are in: the post's notes are put into words in it too.
     language: str
+
+    def count(self, papers: int) -> str:
+        """ "261 papers", "261편": the number and its noun as the language joins them."""
+        return phrase("brief.total", self.language, count=papers, noun=self.paper if papers == 1 else self.papers)
 
     def notes(self, notes: Sequence[Note | str]) -> list[str]:
         """Typed notes in this language; plain-string ones (stored before) as written."""

@@ -58,7 +58,7 @@ def render_digest(digest: Digest, *, chart_file: str | None = None) -> str:
         "",
         chart,
         "",
-        f"*{digest.date.isoformat()} · {count} {labels.paper if count == 1 else labels.papers} · {produced_by}*",
+        f"*{digest.date.isoformat()} · {labels.count(count)} · {produced_by}*",
     ]
     lines += [f"> {escape(note)}" for note in labels.notes(digest.notes)]
     for section in digest.sections:

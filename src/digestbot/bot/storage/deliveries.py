@@ -47,6 +47,8 @@ class Delivery:
     categories: tuple[str, ...]
     note: Note | str | None
     status: str
+    detail: str
+    interests: tuple[str, ...]
     claimed_by: str | None
     lease_until: dt.datetime | None
     attempts: int
@@ -61,7 +63,8 @@ class Delivery:
 
 def _to_delivery(row: DeliveryRow) -> Delivery:
     note = load_note(row.note) if row.note is not None else None
-    return record_from_row(Delivery, row, categories=split_list(row.categories), note=note)
+    interests = split_list(row.interests, "\n")
+    return record_from_row(Delivery, row, categories=split_list(row.categories), note=note, interests=interests)
 
 
 class SqlDeliveries:
@@ -86,15 +89,20 @@ class SqlDeliveries:
         language: str,
         categories: tuple[str, ...],
         note: Note | str | None,
+        detail: str = "brief",
+        interests: tuple[str, ...] = (),
     ) -> Delivery:
-        """Record the intent (insert if absent). An existing row keeps its own language, filter
-        and note, so a resumed delivery renders exactly the messages the first attempt did."""
+        """Record the intent (insert if absent). An existing row keeps its own language, filter,
+        note, detail and interests, so a resumed delivery renders exactly the messages the first
+        attempt did (``digestbot post --detail`` may differ from the channel's subscription)."""
         values = {
             "platform": platform,
             "channel_id": channel_id,
             "digest_date": day,
             "language": language,
             "categories": ",".join(categories),
+            "detail": detail,
+            "interests": "\n".join(interests),
             "note": dump_note(note) if note is not None else None,
             "status": PENDING,
             "attempts": 0,

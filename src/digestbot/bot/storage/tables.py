@@ -111,6 +111,9 @@ class DeliveryRow(Base):
     digest_date: Mapped[dt.date] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(16))
     categories: Mapped[str] = mapped_column(String(512), default="")
+    detail: Mapped[str] = mapped_column(String(8), default="brief", server_default="brief")
+    # One interest per line, as the subscription stores them.
+    interests: Mapped[str] = mapped_column(Text, default="", server_default="")
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(200))

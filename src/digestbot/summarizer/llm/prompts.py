@@ -27,7 +27,7 @@ from digestbot.summarizer.models import Category, Paper, Passage
 from digestbot.summarizer.taxonomy import Taxonomy
 from digestbot.summarizer.text import normalize_whitespace
 
-CATEGORIZE_VERSION = "categorize/2"
+CATEGORIZE_VERSION = "categorize/3"
 CATEGORY_VERSION = "category/1"
 CHUNK_VERSION = "category-map/1"
 REDUCE_VERSION = "category-reduce/1"
@@ -134,8 +134,8 @@ For each paper return: "id" exactly as given; "slug" of its category; "relevance
 one line of at most 15 English words naming the evidence; "notability" from 1 to 10 (how much a \
 researcher in the field should read it today: 10 = a result many will cite, 5 = solid but \
 incremental, 1 = of narrow interest), judged from the paper's own claims and evidence, never \
-from its authors; "tldr", one sentence of at most 30 words saying what the paper does and its \
-main result.
+from its authors; "tldr", one plain sentence of at most 20 words saying what the paper does \
+(and its main result, if it fits): a daily post shows dozens of them.
 Return every given id exactly once, in the given order; never invent ids."""
 
 _CATEGORY_TASK = """\

@@ -10,10 +10,13 @@ import re
 from collections.abc import Iterable
 
 from digestbot.summarizer.models import Paper
+from digestbot.summarizer.offline.clauses import main_clause
 from digestbot.summarizer.offline.roles import Role, Sentence, abstract_sentences
-from digestbot.summarizer.text import shorten_quote
 
-TLDR_WORDS = 35
+TLDR_WORDS = 20
+"""A TL;DR's main clause at most: a daily post shows dozens of them, read in five minutes."""
+TLDR_MAX_WORDS = 30
+"""A sentence with no clause to cut at keeps up to this many words rather than lose its verb."""
 # "We (…) propose X" sentences, the best one-line answer to "what is this paper?"; "this paper …"
 # comes second, since it often states a position ("In this work, we argue …") rather than the thing.
 _CONTRIBUTION_OPENERS = (
@@ -45,8 +48,9 @@ def contribution(paper: Paper) -> str:
 
 
 def tldr(paper: Paper) -> str:
-    """One sentence of at most ~35 words, cut visibly with "…" when the authors' runs on."""
-    return shorten_quote(contribution(paper), max_words=TLDR_WORDS)
+    """The contribution's main clause: its lead-in dropped and, when it runs on, cut visibly
+    ("…") where a clause or phrase begins, so it reads as one short sentence."""
+    return main_clause(contribution(paper), target_words=TLDR_WORDS, max_words=TLDR_MAX_WORDS)
 
 
 def tldrs(papers: Iterable[Paper]) -> dict[str, str]:
