@@ -14,7 +14,7 @@ from digestbot.bot.config import load_settings
 from digestbot.bot.delivery.service import Holder, Outcome, idempotency_key
 from digestbot.bot.ports import OutgoingMessage, TransportError
 from digestbot.bot.storage.db import open_database
-from digestbot.bot.storage.deliveries import SqlDeliveries
+from digestbot.bot.storage.deliveries import DeliveryIntent, SqlDeliveries
 from digestbot.bot.storage.threads import SqlThreadLinks
 from digestbot.summarizer.models import Note
 from tests.delivery_helpers import SAMPLE_DAY, SECTIONS, assert_posted_once, with_sample_digest
@@ -141,7 +141,7 @@ async def test_a_live_claim_is_respected_until_its_lease_runs_out(tmp_path: Path
     now = [dt.datetime(2026, 6, 29, 0, 0, tzinfo=dt.UTC)]
     bot = make_bot(url, MemoryTransport(platform), clock=lambda: now[0])
     ledger = SqlDeliveries(open_database(url), clock=lambda: now[0])
-    row = ledger.ensure("fake", "c1", SAMPLE_DAY, language="en", categories=(), note=None)
+    row = ledger.ensure(DeliveryIntent("fake", "c1", SAMPLE_DAY, "en"))
     elsewhere = "another-host-boot/pid:[1]|4242|abcdef|other-host"  # a live instance on another machine
     assert ledger.claim(row.id, holder=elsewhere, lease=dt.timedelta(minutes=3), holder_is_dead=lambda _: False)
     busy = await bot.delivery.deliver("fake", "c1", day=SAMPLE_DAY, language="en")
@@ -172,8 +172,8 @@ def test_the_ledger_keeps_a_typed_note_and_reads_a_plain_one_as_written(tmp_path
     language; rows written before notes were typed hold plain text, which still renders."""
     ledger = SqlDeliveries(open_database(f"sqlite:///{tmp_path / 'bot.db'}"))
     late = Note(key="delivery.late", values={"due": "09:00", "zone": "UTC", "sent": "11:30"})
-    typed = ledger.ensure("fake", "c1", SAMPLE_DAY, language="ko", categories=(), note=late)
-    plain = ledger.ensure("fake", "c2", SAMPLE_DAY, language="en", categories=(), note="Posted late (old row).")
+    typed = ledger.ensure(DeliveryIntent("fake", "c1", SAMPLE_DAY, "ko", note=late))
+    plain = ledger.ensure(DeliveryIntent("fake", "c2", SAMPLE_DAY, "en", note="Posted late (old row)."))
 
     assert ledger.find("fake", "c1", SAMPLE_DAY) == typed and typed.note == late
     assert ledger.find("fake", "c2", SAMPLE_DAY) == plain and plain.note == "Posted late (old row)."

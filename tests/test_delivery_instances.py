@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from digestbot.bot.storage.db import open_database
-from digestbot.bot.storage.deliveries import SqlDeliveries
+from digestbot.bot.storage.deliveries import DeliveryIntent, SqlDeliveries
 from tests.delivery_helpers import SAMPLE_DAY, assert_posted_once, start_post
 from tests.fakes.memory_transport import FakePlatform
 from tests.helpers import all_at_once
@@ -35,9 +35,7 @@ def test_instances_started_together_post_once(tmp_path: Path, database_url: str)
 
 def test_exactly_one_of_many_simultaneous_claims_wins(database_url: str) -> None:
     """The claim itself, hammered: eight instances (own engines, own threads) at one barrier."""
-    row = SqlDeliveries(open_database(database_url)).ensure(
-        "fake", "c1", SAMPLE_DAY, language="en", categories=(), note=None
-    )
+    row = SqlDeliveries(open_database(database_url)).ensure(DeliveryIntent("fake", "c1", SAMPLE_DAY, "en"))
     ledgers = [SqlDeliveries(open_database(database_url)) for _ in range(8)]
 
     def claimer(ledger: SqlDeliveries, holder: str) -> Callable[[], object]:

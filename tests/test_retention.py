@@ -16,7 +16,7 @@ from digestbot.app.wiring import build_bot
 from digestbot.bot.config import load_settings
 from digestbot.bot.ports import ThreadLink
 from digestbot.bot.storage.db import open_database
-from digestbot.bot.storage.deliveries import SqlDeliveries
+from digestbot.bot.storage.deliveries import DeliveryIntent, SqlDeliveries
 from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.bot.storage.llm import SqlResponseCache, SqlUsageLedger
 from digestbot.bot.storage.retention import purge_expired
@@ -53,7 +53,7 @@ def _write_everything(sessions: sessionmaker[Session], *, at: dt.datetime, tag: 
 
 def _delivery(sessions: sessionmaker[Session], *, at: dt.datetime, channel: str, finish: str | None) -> None:
     deliveries = SqlDeliveries(sessions, clock=lambda: at)
-    row = deliveries.ensure("slack", channel, at.date(), language="en", categories=(), note=None)
+    row = deliveries.ensure(DeliveryIntent("slack", channel, at.date(), "en"))
     if finish is None:
         return
     claimed = deliveries.claim(row.id, holder="me", lease=dt.timedelta(minutes=5), holder_is_dead=lambda _: False)

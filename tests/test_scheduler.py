@@ -20,6 +20,7 @@ from digestbot.bot.delivery.service import Outcome
 from digestbot.bot.digests import DigestService
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.bot.scheduling.scheduler import GRACE, DigestScheduler, announcement_edition
+from digestbot.bot.storage.deliveries import DeliveryIntent
 from tests.fakes.dated_source import DatedSampleSource
 from tests.fakes.memory_transport import FakePlatform, MemoryTransport, outlet
 
@@ -296,7 +297,7 @@ async def test_a_survivor_resumes_a_delivery_whose_holder_went_silent(
     day = announcement_edition(world.clock.now)
     await bot.digests.digest(day)
     ledger = bot.delivery.deliveries
-    row = ledger.ensure("fake", "team", day, language="en", categories=(), note=None)
+    row = ledger.ensure(DeliveryIntent("fake", "team", day, "en"))
     assert ledger.claim(row.id, holder="other-host|1|dead", lease=bot.delivery.lease, holder_is_dead=lambda _: False)
     _, survivor = world.start()
     survivor.busy_retry_seconds = 0.01

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from digestbot.bot.commands.replies import Reply
 from digestbot.bot.config import PlatformSettings
 from digestbot.bot.limits import CommandGate
-from digestbot.summarizer.models import Digest, Note
+from digestbot.summarizer.models import Digest
 from digestbot.summarizer.trends import CategoryTrend
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand
     from digestbot.bot.commands.handlers import CommandHandler, Conversation
-    from digestbot.bot.storage.deliveries import Delivery, Part
+    from digestbot.bot.storage.deliveries import Delivery, DeliveryIntent, Part
 
 
 @dataclass(frozen=True)
@@ -109,18 +109,7 @@ class DeliveryLedger(Protocol):
 
     def find(self, platform: str, channel_id: str, day: dt.date) -> Delivery | None: ...
 
-    def ensure(
-        self,
-        platform: str,
-        channel_id: str,
-        day: dt.date,
-        *,
-        language: str,
-        categories: tuple[str, ...],
-        note: Note | str | None,
-        detail: str = "brief",
-        interests: tuple[str, ...] = (),
-    ) -> Delivery:
+    def ensure(self, intent: DeliveryIntent) -> Delivery:
         """The delivery's row, created on first use with what it will render."""
         ...
 

@@ -64,7 +64,7 @@ from digestbot.bot.ports import (
 from digestbot.bot.scheduling.subscriptions import SubscriptionStore
 from digestbot.bot.shared_builds import renewing
 from digestbot.bot.storage import Clock, utc_now
-from digestbot.bot.storage.deliveries import SENT, Delivery, LeaseLost, Part
+from digestbot.bot.storage.deliveries import SENT, Delivery, DeliveryIntent, LeaseLost, Part
 from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.io_pools import db_call
 from digestbot.summarizer.models import Digest, Note
@@ -274,17 +274,8 @@ class DeliveryService:
                     return DeliveryResult(Outcome.ALREADY_POSTED, known.channel_key, day)
                 language, categories, note = known.language, known.categories, known.note
         digest = await self.digests.digest(day, language=language)
-        row = await db_call(
-            self.deliveries.ensure,
-            platform,
-            channel_id,
-            digest.date,
-            language=language,
-            categories=categories,
-            note=note,
-            detail=detail,
-            interests=interests,
-        )
+        intent = DeliveryIntent(platform, channel_id, digest.date, language, categories, note, detail, interests)
+        row = await db_call(self.deliveries.ensure, intent)
         if row.language != digest.language:  # resuming a delivery begun in another language
             digest = await self.digests.digest(row.digest_date, language=row.language)
         claimed = await db_call(

@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from digestbot.bot.commands.grammar import InterestsCommand, SubscribeCommand, echo, parse_detail, resolve_category
@@ -241,26 +241,33 @@ class SubscriptionService:
         for callback in self._watchers:
             callback(key, subscription)
 
-    # --- chat ---------------------------------------------------------------------------
-
-    async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Reply:
-        current = await db_call(self.store.get, conversation.platform, conversation.channel_id)
+    def _changed_to(self, current: Subscription | None, platform: str, channel_id: str, **changes: Any) -> Subscription:
+        """``current`` (or a new subscription on the defaults) with the given changes; a change of
+        ``None`` keeps the value. Subscribing again also resumes a paused subscription, in chat as
+        on the command line."""
         base = current or Subscription(
-            platform=conversation.platform,
-            channel_id=conversation.channel_id,
+            platform=platform,
+            channel_id=channel_id,
             time=self.defaults.time,
             timezone=self.defaults.timezone,
             language=self.defaults.language,
         )
-        subscription = replace(
-            base,
-            time=command.time or base.time,
-            timezone=command.timezone or base.timezone,
-            categories=command.categories or base.categories,
-            language=command.language or base.language,
-            detail=command.detail or base.detail,
-            paused=False,
-            paused_reason=None,
+        kept = {name: value for name, value in changes.items() if value is not None}
+        return replace(base, **kept, paused=False, paused_reason=None)
+
+    # --- chat ---------------------------------------------------------------------------
+
+    async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Reply:
+        current = await db_call(self.store.get, conversation.platform, conversation.channel_id)
+        subscription = self._changed_to(
+            current,
+            conversation.platform,
+            conversation.channel_id,
+            time=command.time,
+            timezone=command.timezone,
+            categories=command.categories or None,
+            language=command.language,
+            detail=command.detail,
         )
         await db_call(self.store.save, subscription, origin="chat")
         self._changed(subscription.channel_key, subscription)
@@ -335,25 +342,17 @@ class SubscriptionService:
     ) -> Subscription:
         """Create or update a channel's subscription; every value is validated with a clear message."""
         platform, channel_id = parse_channel_key(key)
-        current = self.store.get(platform, channel_id)
-        base = current or Subscription(
-            platform=platform,
-            channel_id=channel_id,
-            time=self.defaults.time,
-            timezone=self.defaults.timezone,
-            language=self.defaults.language,
-        )
-        subscription = replace(
-            base,
-            time=_parsed(parse_time_of_day, time) if time else base.time,
-            timezone=_parsed(parse_timezone, timezone).key if timezone else base.timezone,
-            weekdays=parse_weekdays(days) if days else base.weekdays,
-            categories=self._categories(categories) if categories is not None else base.categories,
-            language=parse_language(language) if language else base.language,
-            detail=_parsed(parse_detail, detail) if detail else base.detail,
-            interests=_parsed(parse_interests, interests) if interests is not None else base.interests,
-            paused=False,
-            paused_reason=None,
+        subscription = self._changed_to(
+            self.store.get(platform, channel_id),
+            platform,
+            channel_id,
+            time=_parsed(parse_time_of_day, time) if time else None,
+            timezone=_parsed(parse_timezone, timezone).key if timezone else None,
+            weekdays=parse_weekdays(days) if days else None,
+            categories=self._categories(categories) if categories is not None else None,
+            language=parse_language(language) if language else None,
+            detail=_parsed(parse_detail, detail) if detail else None,
+            interests=_parsed(parse_interests, interests) if interests is not None else None,
         )
         self.store.save(subscription, origin="cli")
         self._changed(subscription.channel_key, subscription)

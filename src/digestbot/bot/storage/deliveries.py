@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digestbot.bot.storage import Clock, utc_now
 from digestbot.bot.storage.db import upsert
-from digestbot.bot.storage.records import record_from_row, split_list
+from digestbot.bot.storage.records import record_from_row, row_values, split_list
 from digestbot.bot.storage.tables import DeliveryPartRow, DeliveryRow
 from digestbot.summarizer.models import Note, dump_note, load_note
 
@@ -35,6 +35,21 @@ class Part:
     status: str  # "sending" (outcome unknown) or "sent"
     message_id: str | None
     started_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeliveryIntent:
+    """What a delivery will post, recorded before anything is sent: a resumed delivery renders
+    from these, not from whatever the channel's subscription says by then."""
+
+    platform: str
+    channel_id: str
+    digest_date: dt.date
+    language: str
+    categories: tuple[str, ...] = ()
+    note: Note | str | None = None
+    detail: str = "brief"
+    interests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,37 +95,22 @@ class SqlDeliveries:
             row = session.scalars(query).first()
             return _to_delivery(row) if row is not None else None
 
-    def ensure(
-        self,
-        platform: str,
-        channel_id: str,
-        day: dt.date,
-        *,
-        language: str,
-        categories: tuple[str, ...],
-        note: Note | str | None,
-        detail: str = "brief",
-        interests: tuple[str, ...] = (),
-    ) -> Delivery:
+    def ensure(self, intent: DeliveryIntent) -> Delivery:
         """Record the intent (insert if absent). An existing row keeps its own language, filter,
         note, detail and interests, so a resumed delivery renders exactly the messages the first
         attempt did (``digestbot post --detail`` may differ from the channel's subscription)."""
-        values = {
-            "platform": platform,
-            "channel_id": channel_id,
-            "digest_date": day,
-            "language": language,
-            "categories": ",".join(categories),
-            "detail": detail,
-            "interests": "\n".join(interests),
-            "note": dump_note(note) if note is not None else None,
-            "status": PENDING,
-            "attempts": 0,
-            "created_at": self._clock(),
-        }
+        values = row_values(
+            intent,
+            categories=",".join(intent.categories),
+            interests="\n".join(intent.interests),
+            note=dump_note(intent.note) if intent.note is not None else None,
+            status=PENDING,
+            attempts=0,
+            created_at=self._clock(),
+        )
         with self._sessions.begin() as session:
             upsert(session, DeliveryRow, values, keys=("platform", "channel_id", "digest_date"))
-        found = self.find(platform, channel_id, day)
+        found = self.find(intent.platform, intent.channel_id, intent.digest_date)
         assert found is not None
         return found
 
