@@ -53,10 +53,10 @@ def test_chunks_stay_within_a_section_keep_its_title_and_overlap() -> None:
 
     chunks = chunk_sections(sections, size=1_000, overlap=150)
 
-    method_chunks = [c for c in chunks if c.section == "2 Method"]
+    method_chunks = [c for c in chunks if c.title == "2 Method"]
     assert len(method_chunks) >= 4
     assert all(len(c.text) <= 1_000 for c in chunks)
-    assert chunks[-1].section == "3 Results" and chunks[-1].text == "Accuracy is 91.2%."
+    assert chunks[-1].title == "3 Results" and chunks[-1].text == "Accuracy is 91.2%."
     for previous, following in itertools.pairwise(method_chunks):
         last_sentence = previous.text.rsplit(". ", 1)[-1]
         assert last_sentence in following.text[: 150 + len(last_sentence)]  # the overlap carries it over

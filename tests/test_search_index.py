@@ -18,7 +18,7 @@ from digestbot.bot.questions.search_index import IndexingDigestStore, SearchInde
 from digestbot.bot.storage.db import create_db_engine, migrate
 from digestbot.bot.storage.fulltext import SqlFullTextCache
 from digestbot.summarizer.models import Backend, CategorySection, CategorySummary, Digest, Paper
-from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher, TextChunk
+from digestbot.summarizer.sources.fulltext import ArxivHtmlFetcher, Section
 from digestbot.summarizer.sources.jsonl import read_papers
 from digestbot.summarizer.taxonomy import load_taxonomy
 from tests.fakes.arxiv_html import FakeArxivHtmlServer, SimulatedClock, latexml_page
@@ -110,8 +110,8 @@ def test_passages_come_only_from_the_asked_papers_abstracts_and_chunks(index: Se
     index.index_chunks(
         "2606.90002",
         [
-            TextChunk("1 Introduction", "Airships are slow."),
-            TextChunk("4 Experiments", "The controller runs on a single Jetson board at 50 Hz."),
+            Section("1 Introduction", "Airships are slow."),
+            Section("4 Experiments", "The controller runs on a single Jetson board at 50 Hz."),
         ],
     )
 
@@ -159,8 +159,8 @@ def test_full_text_is_fetched_once_even_across_restarts(engine: Engine) -> None:
                 base_url=server.base_url, cache=SqlFullTextCache(engine), clock=clock, sleep=clock.sleep
             )
             assert fetcher.chunks("2606.90002", version=1) == [
-                TextChunk("Abstract", "Airships."),
-                TextChunk("1 Method", "We use MPC."),
+                Section("Abstract", "Airships."),
+                Section("1 Method", "We use MPC."),
             ]
 
     assert len(server.requests) == 1

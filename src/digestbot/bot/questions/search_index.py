@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, text
 
 from digestbot.summarizer.models import Digest, Paper, Passage
 from digestbot.summarizer.offline.answerer import query_terms
-from digestbot.summarizer.sources.fulltext import TextChunk
+from digestbot.summarizer.sources.fulltext import Section
 from digestbot.summarizer.stemming import stem
 
 if TYPE_CHECKING:
@@ -122,11 +122,11 @@ class SearchIndex:
                     [{"arxiv_id": arxiv_id, "day": digest_date.isoformat()} for arxiv_id in ids],
                 )
 
-    def index_chunks(self, arxiv_id: str, chunks: Sequence[TextChunk]) -> None:
+    def index_chunks(self, arxiv_id: str, chunks: Sequence[Section]) -> None:
         """Replace a paper's full-text chunks. The title stays on the abstract row only, so the
         title's words do not make every chunk of the paper rank."""
         rows = [
-            {"arxiv_id": arxiv_id, "kind": "fulltext", "chunk_no": number, "section": chunk.section, "title": "",
+            {"arxiv_id": arxiv_id, "kind": "fulltext", "chunk_no": number, "section": chunk.title, "title": "",
              "body": chunk.text}
             for number, chunk in enumerate(chunks, start=1)
         ]  # fmt: skip

@@ -80,17 +80,11 @@ _SECTION_HEADINGS = frozenset({"h2", "h3", "h4", "h6"})
 
 @dataclass(frozen=True)
 class Section:
-    """One titled part of a paper, as plain text (paragraphs separated by blank lines)."""
+    """Text under one heading of a paper, plain (paragraphs separated by blank lines): a whole
+    section as parsed, or, once chunked for the search index, a piece of one of about
+    :data:`CHUNK_CHARS` characters that keeps its section's title."""
 
     title: str
-    text: str
-
-
-@dataclass(frozen=True)
-class TextChunk:
-    """A piece of a paper of about :data:`CHUNK_CHARS` characters, with the section it came from."""
-
-    section: str
     text: str
 
 
@@ -168,7 +162,7 @@ class ArxivHtmlFetcher:
                 self.cache.put(key, cached)
         return _load(cached) if cached != _NO_HTML else None
 
-    def chunks(self, arxiv_id: str, *, version: int | None = None) -> list[TextChunk] | None:
+    def chunks(self, arxiv_id: str, *, version: int | None = None) -> list[Section] | None:
         found = self.sections(arxiv_id, version=version)
         return None if found is None else chunk_sections(found)
 
@@ -293,23 +287,21 @@ def html_to_sections(page: str) -> list[Section]:
     return parser.sections
 
 
-def chunk_sections(
-    sections: list[Section], *, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS
-) -> list[TextChunk]:
+def chunk_sections(sections: list[Section], *, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[Section]:
     """Chunks of whole sentences up to ``size`` characters, never across sections; each chunk
     starts with the last ``overlap`` characters' worth of sentences of the one before, so a fact
     stated across a boundary is still found in one piece."""
-    chunks: list[TextChunk] = []
+    chunks: list[Section] = []
     for section in sections:
         sentences = [piece for paragraph in section.text.split("\n\n") for piece in _pieces(paragraph, size)]
         current: list[str] = []
         for sentence in sentences:
             if current and len(" ".join([*current, sentence])) > size:
-                chunks.append(TextChunk(section=section.title, text=" ".join(current)))
+                chunks.append(Section(section.title, " ".join(current)))
                 current = _tail(current, overlap)
             current.append(sentence)
         if current:
-            chunks.append(TextChunk(section=section.title, text=" ".join(current)))
+            chunks.append(Section(section.title, " ".join(current)))
     return chunks
 
 
