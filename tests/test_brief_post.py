@@ -19,7 +19,6 @@ from digestbot.adapters.slack import PLATFORM as SLACK
 from digestbot.adapters.slack.brief import BUDGET as SLACK_BUDGET
 from digestbot.adapters.slack.brief import render_brief as slack_brief
 from digestbot.adapters.slack.transport import (
-    CHART_UNAVAILABLE,
     IMAGE_PROCESSING_WAIT,
     Pacer,
     SlackTransport,
@@ -29,6 +28,7 @@ from digestbot.bot.layout.brief import PICKS_MAX, PICKS_MIN, PostBudget, brief_p
 from digestbot.bot.layout.markdown import render_digest
 from digestbot.bot.ports import OutgoingMessage
 from digestbot.summarizer.models import Digest
+from digestbot.summarizer.phrases import phrase
 from digestbot.summarizer.ranking import ranked_for
 from digestbot.summarizer.trends import CategoryTrend
 from tests.brief_helpers import (
@@ -130,7 +130,7 @@ async def test_a_refused_chart_upload_still_posts_the_parent_and_says_so(
 
     [parent] = slack.posted(CHANNEL)
     assert not [block for block in parent["blocks"] if block["type"] == "image"]
-    assert CHART_UNAVAILABLE.format(reason="file_uploads_disabled") in slack_visible(parent["blocks"])
+    assert phrase("chart.unavailable", "en", reason="file_uploads_disabled") in slack_visible(parent["blocks"])
 
 
 async def post_parent_while_uploads_process(

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from digestbot.adapters.slack.transport import CHART_UNAVAILABLE, Pacer, SlackTransport, build_clients
+from digestbot.adapters.slack.transport import Pacer, SlackTransport, build_clients
 from digestbot.bot.ports import OutgoingMessage, TransportError
+from digestbot.summarizer.phrases import phrase
 from tests.fakes.slack_api import FakeSlackApi
 
 CHANNEL = "C0DIGEST"
@@ -43,9 +44,10 @@ def transport(slack: FakeSlackApi) -> SlackTransport:
     return SlackTransport(client=client, post_client=post_client, pacer=Pacer(clock=clock, sleep=clock.sleep))
 
 
-def message(text: str = "hello", *, chart: bool = False) -> OutgoingMessage:
+def message(text: str = "hello", *, chart: bool = False, language: str = "en") -> OutgoingMessage:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    return OutgoingMessage(text=text, payload={"blocks": blocks}, attachment=("chart.png", PNG) if chart else None)
+    attachment = ("chart.png", PNG) if chart else None
+    return OutgoingMessage(text=text, payload={"blocks": blocks}, attachment=attachment, language=language)
 
 
 def an_hour_ago() -> dt.datetime:
@@ -132,8 +134,24 @@ async def test_a_failing_upload_still_posts_the_text_and_says_so(
     parent, note = slack.posted(CHANNEL)
     assert (parent["ts"], parent["text"]) == (ts, "the digest")
     assert note["thread_ts"] == ts
-    assert note["text"] == CHART_UNAVAILABLE.format(reason="not_in_channel")
+    assert note["text"] == phrase("chart.unavailable", "en", reason="not_in_channel")
+    assert "upload was refused (not_in_channel)" in note["text"]
     assert slack.files == []
+
+
+async def test_the_chart_and_its_note_speak_the_messages_language(
+    slack: FakeSlackApi, transport: SlackTransport
+) -> None:
+    ts = await transport.send(
+        CHANNEL, message("다이제스트", chart=True, language="ko"), thread_id=None, idempotency_key="k"
+    )
+    (uploaded,) = slack.files
+    assert uploaded.title == "분야별 논문 수"
+
+    slack.error_next("files.completeUploadExternal", "not_in_channel")
+    await transport.send(CHANNEL, message("다이제스트", chart=True, language="ko"), thread_id=ts, idempotency_key="k2")
+    note = slack.posted(CHANNEL)[-1]
+    assert note["text"].startswith("차트를 올리지 못했습니다") and "not_in_channel" in note["text"]
 
 
 async def test_find_sent_finds_parents_and_thread_replies_by_key(

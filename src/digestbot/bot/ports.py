@@ -32,12 +32,14 @@ class OutgoingMessage:
     """One platform message, already rendered by an adapter (``payload`` is opaque to the bot).
 
     ``text`` is the plain-text fallback, also used in logs and by delivery bookkeeping;
-    ``attachment`` carries a file (the chart) for the adapter to upload.
+    ``attachment`` carries a file (the chart) for the adapter to upload; ``language`` is the one
+    the message is written in, for any words a transport adds to it (a chart it could not upload).
     """
 
     text: str
     payload: dict[str, Any]
     attachment: tuple[str, bytes] | None = None
+    language: str = "en"
 
 
 class DigestRenderer(Protocol):

@@ -36,6 +36,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "tldr": "TL;DR",
             "key_points": "Key points",
             "paper_keywords": "Keywords",
+            "category_count": "{count} categories",
         },
         "ko": {
             "title": "Daily Artificial Intelligence Insights : Papers",
@@ -54,6 +55,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "tldr": "한 줄 요약",
             "key_points": "핵심 내용",
             "paper_keywords": "키워드",
+            "category_count": "{count}개 분야",
         },
     },
     "offline": {
@@ -140,6 +142,8 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "hint": "Each category's summary and top papers are in this thread — reply there to ask about these papers.",
             "also": "Also today",
             "more": "+{count} more in the attached file {file}, which holds every paper of the day.",
+            "file_unavailable": "The full digest file could not be attached ({reason}); /digest <category> lists a "
+            "category's papers.",
             "file": "The full digest, every paper in its category's Sources: {file}",
             "threads": "Main threads: {themes}.",
             "interest": "matches your interest: {interests}",
@@ -151,6 +155,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "hint": "분야별 요약과 주요 논문은 이 스레드에 있습니다. 논문에 대한 질문은 스레드에 답글로 남겨 주세요.",
             "also": "오늘의 다른 논문",
             "more": "외 {count}편은 첨부 파일 {file}에 있습니다(오늘의 모든 논문 포함).",
+            "file_unavailable": "전체 다이제스트 파일을 첨부하지 못했습니다 ({reason}). /digest <분야>로 분야별 논문 목록을 볼 수 있습니다.",
             "file": "전체 다이제스트(모든 논문이 분야별 출처에 있음): {file}",
             "threads": "주요 흐름: {themes}.",
             "interest": "관심 주제와 일치: {interests}",
@@ -163,12 +168,18 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "axis": "papers",
             "today": "today",
             "mean": "mean of the last {days} announcement days",
+            "file_title": "Papers per category",
+            "file_alt": "Bar chart of the number of new papers per category",
+            "unavailable": "The chart is unavailable: the upload was refused ({reason}). The counts are in the message above.",
         },
         "ko": {
             "title": "분야별 새 AI 논문 — {day} (총 {total}편)",
             "axis": "논문 수",
             "today": "오늘",
             "mean": "최근 {days}회 발표일 평균",
+            "file_title": "분야별 논문 수",
+            "file_alt": "분야별 새 논문 수 막대 그래프",
+            "unavailable": "차트를 올리지 못했습니다 (업로드 거부: {reason}). 분야별 논문 수는 위 메시지에 있습니다.",
         },
     },
     "trend": {

@@ -9,6 +9,8 @@ decided by the layout: this module only maps its parts to Block Kit.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from digestbot.adapters.slack.blocks import Block, context, heading, label, part, section
 from digestbot.adapters.slack.limits import LIMITS, SlackLimits
 from digestbot.adapters.slack.mrkdwn import escape, fit, inline, link
@@ -38,7 +40,7 @@ def render_brief(
     if post.full_file is not None and thread:
         last = thread[-1]
         thread[-1] = OutgoingMessage(last.text, last.payload, post.full_file)
-    return [parent, *thread]
+    return [replace(message, language=digest.language) for message in (parent, *thread)]
 
 
 def image_block(*, file_id: str, title: str, alt: str) -> Block:

@@ -72,10 +72,14 @@ def render_digest(digest: Digest, chart_png: bytes | None, *, limits: SlackLimit
     since a one-bar chart says nothing the counts don't), then the thread replies."""
     labels = labels_for(digest.language)
     papers = len(digest.papers)
-    fallback = f"{labels.title} — {digest.date.isoformat()}: {labels.count(papers)}, {len(digest.sections)} categories"
+    fallback = (
+        f"{labels.title} — {digest.date.isoformat()}: {labels.count(papers)}, {labels.categories(len(digest.sections))}"
+    )
     parent = _messages(_parent_blocks(digest, labels, limits), fallback=fallback, title=labels.title, limits=limits)
     if chart_png and len(digest.sections) > 1:
-        parent[0] = OutgoingMessage(parent[0].text, parent[0].payload, (chart_filename(digest), chart_png))
+        parent[0] = OutgoingMessage(
+            parent[0].text, parent[0].payload, (chart_filename(digest), chart_png), language=digest.language
+        )
     replies = [message for s in digest.sections for message in _section_messages(s, labels, limits)]
     return [*parent, *replies]
 

@@ -31,6 +31,7 @@ from digestbot.adapters.slack.limits import LIMITS, POST_BURST, POSTS_PER_SECOND
 from digestbot.adapters.slack.mrkdwn import escape
 from digestbot.bot.ports import OutgoingMessage, TransportError
 from digestbot.summarizer.bounded import CHANNELS_KEPT, BoundedMap
+from digestbot.summarizer.phrases import phrase
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,6 @@ NETWORK_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
 LOOKBACK = dt.timedelta(days=1)
 HISTORY_PAGE_SIZE = 200
 HISTORY_PAGES = 10
-CHART_TITLE = "Papers per category"
-CHART_UNAVAILABLE = (
-    "The chart is unavailable: Slack refused the upload ({reason}). The counts are in the message above."
-)
-CHART_ALT = "Bar chart of the number of new papers per category"
 RATE_LIMIT_RETRIES = 3
 IMAGE_PROCESSING_WAIT = 3.0
 """Seconds to wait before posting a chart's image block again: Slack answers ``invalid_blocks``
@@ -151,7 +147,7 @@ class SlackTransport:
             return await self._send_with_image(channel_id, message, thread_id=thread_id, metadata=metadata)
         ts = await self._post(channel_id, message, thread_id=thread_id, metadata=metadata)
         if message.attachment is not None:
-            await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
+            await self._attach(channel_id, message, thread_ts=thread_id or ts)
         return ts
 
     async def _send_with_image(
@@ -175,7 +171,7 @@ class SlackTransport:
         blocks = [block for block in shown.payload["blocks"] if block.get("type") != "image"]
         plain = OutgoingMessage(shown.text, {**shown.payload, "blocks": blocks}, None)
         ts = await self._post(channel_id, plain, thread_id=thread_id, metadata=metadata)
-        await self._attach(channel_id, message.attachment, thread_ts=thread_id or ts)
+        await self._attach(channel_id, message, thread_ts=thread_id or ts)
         return ts
 
     async def _with_uploaded_image(self, channel_id: str, message: OutgoingMessage) -> OutgoingMessage:
@@ -185,14 +181,17 @@ class SlackTransport:
         filename, content = message.attachment
         try:
             response = await self.client.files_upload_v2(
-                filename=filename, content=content, title=CHART_TITLE, alt_txt=CHART_ALT
+                filename=filename,
+                content=content,
+                title=phrase("chart.file_title", message.language),
+                alt_txt=phrase("chart.file_alt", message.language),
             )
             file_id = str(response["files"][0]["id"])
             replacement: dict[str, Any] | None = None
         except NETWORK_ERRORS as error:
             reason = _error_code(error)
             log.warning("Chart upload for Slack channel %s failed (%s); posting the note instead.", channel_id, reason)
-            file_id, replacement = "", context(escape(CHART_UNAVAILABLE.format(reason=reason)))
+            file_id, replacement = "", context(escape(phrase("chart.unavailable", message.language, reason=reason)))
         blocks = []
         for block in message.payload["blocks"]:
             if block.get("type") == "image" and block.get("slack_file", {}).get("id") == PENDING_FILE:
@@ -207,7 +206,7 @@ class SlackTransport:
         upload follows the post, so a crash between them left the message without it. (A crash
         during the upload itself may show the chart twice, which beats never.)"""
         if message.attachment is not None and not _pending_image(message.payload):
-            await self._attach(channel_id, message.attachment, thread_ts=thread_id or message_id)
+            await self._attach(channel_id, message, thread_ts=thread_id or message_id)
 
     async def close(self) -> None:
         """Nothing to release: the Web API clients open an HTTP session per call."""
@@ -258,21 +257,33 @@ class SlackTransport:
             raise _failure("chat.postMessage", channel_id, error) from None
         return str(response["ts"])
 
-    async def _attach(self, channel_id: str, attachment: tuple[str, bytes], *, thread_ts: str) -> None:
-        filename, content = attachment
+    async def _attach(self, channel_id: str, message: OutgoingMessage, *, thread_ts: str) -> None:
+        """Share the message's file in its thread: the chart, or the brief post's full digest; when
+        Slack refuses, a note in the message's language says so and where else to look."""
+        assert message.attachment is not None
+        filename, content = message.attachment
+        chart = filename.endswith(".png")
+        described = (
+            {
+                "title": phrase("chart.file_title", message.language),
+                "alt_txt": phrase("chart.file_alt", message.language),
+            }
+            if chart
+            else {"title": filename}
+        )
         try:
             await self.client.files_upload_v2(
-                channel=channel_id,
-                thread_ts=thread_ts,
-                filename=filename,
-                content=content,
-                title=CHART_TITLE if filename.endswith(".png") else filename,
-                **({"alt_txt": CHART_ALT} if filename.endswith(".png") else {}),
+                channel=channel_id, thread_ts=thread_ts, filename=filename, content=content, **described
             )
         except NETWORK_ERRORS as error:
             reason = _error_code(error)
-            log.warning("Chart upload to Slack channel %s failed (%s); posting the note instead.", channel_id, reason)
-            note = OutgoingMessage(text=CHART_UNAVAILABLE.format(reason=reason), payload={})
+            log.warning(
+                "Upload of %s to Slack channel %s failed (%s); posting a note instead.", filename, channel_id, reason
+            )
+            unavailable = phrase(
+                "chart.unavailable" if chart else "brief.file_unavailable", message.language, reason=reason
+            )
+            note = OutgoingMessage(text=unavailable, payload={})
             try:
                 await self._post(channel_id, note, thread_id=thread_ts, metadata=None)
             except TransportError as failure:

@@ -28,12 +28,17 @@ class Labels:
     tldr: str
     key_points: str
     paper_keywords: str
+    category_count: str
     # The catalog language these labels are in: the post's notes are put into words in it too.
     language: str
 
     def count(self, papers: int) -> str:
         """ "261 papers", "261편": the number and its noun as the language joins them."""
         return phrase("brief.total", self.language, count=papers, noun=self.paper if papers == 1 else self.papers)
+
+    def categories(self, count: int) -> str:
+        """ "7 categories", "7개 분야"."""
+        return self.category_count.format(count=count)
 
     def notes(self, notes: Sequence[Note | str]) -> list[str]:
         """Typed notes in this language; plain-string ones (stored before) as written."""
