@@ -11,9 +11,9 @@ day and the RSS growth from ``--from-day`` to the last day.
 ``--trace`` adds the memory ``tracemalloc`` sees (the bot's live Python objects) and, at the
 end, how much of it grew between those days and where (by traceback). RSS growing while traced
 memory stays flat is memory the allocator keeps, not an object someone holds; ``--trim``
-(glibc's ``malloc_trim(0)`` after each day, as ``digestbot run`` does every few minutes, see
-``app/memory.py``) and ``--arena-max N`` (``mallopt(M_ARENA_MAX)``) tell which allocator
-behaviour it is. With ``--trace`` the RSS figures include tracemalloc's own tables.
+(glibc's ``malloc_trim(0)`` after each day's work) and ``--arena-max N`` (``mallopt(M_ARENA_MAX)``),
+which ``digestbot run`` both does (``app/memory.py``), tell which allocator behaviour it is.
+With ``--trace`` the RSS figures include tracemalloc's own tables.
 
 Run as ``.venv/bin/python benchmarks/memory_growth.py [--days 20] [--from-day 3] [--trace]
 [--trim] [--arena-max 2] [--database-url postgresql+psycopg://…]`` (default: a SQLite file).
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import datetime as dt
 import gc
 import multiprocessing
@@ -42,7 +41,7 @@ from tests.fakes.arxiv_server import FakeArxivServer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.slack_api import FakeSlackApi
 
-from digestbot.app.memory import release_free_memory
+from digestbot.app.memory import release_free_memory, share_malloc_arenas
 from digestbot.app.platforms import platform_settings
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.commands.handlers import Conversation
@@ -58,8 +57,6 @@ CATEGORIES = ("llm", "cv")
 PAPERS_PER_DAY = 10
 TOP_GROWTH = 12
 FRAMES = 8
-M_ARENA_MAX = -8
-LIBC = ctypes.CDLL("libc.so.6")
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 
 
@@ -193,7 +190,7 @@ def main() -> None:
     parser.add_argument("--arena-max", type=int, default=0, help="glibc malloc arenas (0: glibc's default)")
     options = parser.parse_args()
     if options.arena_max:
-        LIBC.mallopt(M_ARENA_MAX, options.arena_max)
+        share_malloc_arenas(options.arena_max)
     parent, child = multiprocessing.get_context("spawn").Pipe()
     fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(child, options.days), daemon=True)
     fakes.start()
