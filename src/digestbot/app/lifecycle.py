@@ -3,7 +3,9 @@
 Start-up: logs (text or JSON, secrets redacted) → database (retry, migrate) and services
 (:func:`~digestbot.app.wiring.build_bot`) → the web server (``GET /healthz``; adapters may add
 routes, e.g. Slack's HTTP mode) → every configured adapter → the scheduler. SIGTERM or SIGINT
-stops it in reverse, letting the message in flight finish.
+stops it in reverse, letting the message in flight finish. Memory the bot frees goes back to the
+system once each burst of work is over (:mod:`~digestbot.app.memory`), so months of days leave it
+its size.
 
 With no platform configured the console runs on a terminal, and without a terminal (a
 container) the bot runs the scheduler and the health endpoint.
@@ -18,6 +20,7 @@ import sys
 
 from digestbot.app.health import Health, start_web
 from digestbot.app.loop_lag import log_loop_lag
+from digestbot.app.memory import release_memory_when_idle, share_malloc_arenas
 from digestbot.app.platforms import configured_platforms
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.commands.handlers import CommandHandler
@@ -29,6 +32,7 @@ log = logging.getLogger("digestbot")
 
 async def run_bot(settings: Settings, *, interactive: bool | None = None) -> None:
     """Run until SIGTERM/SIGINT (or the console's ``quit``); see the module docstring."""
+    share_malloc_arenas()  # before the first thread
     keep_event_loop_responsive()
     ready = configured_platforms()
     bot = await asyncio.to_thread(build_bot, settings)
@@ -44,6 +48,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
+        releaser = asyncio.create_task(release_memory_when_idle())
         for adapter in adapters:
             await adapter.start()
         bot.scheduler.start()
@@ -59,6 +64,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         log.info("shutting down")
     finally:
         health.ready = False
+        releaser.cancel()
         if probe is not None:
             probe.cancel()
         await bot.scheduler.shutdown()
