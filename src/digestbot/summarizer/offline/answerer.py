@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from digestbot.summarizer.backends import Question
+from digestbot.summarizer.cpu import run_cpu_bound
 from digestbot.summarizer.latex import clean_latex
 from digestbot.summarizer.models import Answer, Backend, Paper, Passage
 from digestbot.summarizer.offline.sentence_ranker import Query, best_sentences, system_names
@@ -97,6 +98,12 @@ class ExtractiveAnswerer:
     backend = Backend.OFFLINE
 
     async def answer(self, question: Question) -> Answer:
+        """Runs in the CPU worker like every offline stage: scoring sentences is CPU work (the
+        first question of a process also loads the stemmer and the splitter, ~80 ms), and the
+        chat adapters share the event loop."""
+        return await run_cpu_bound(self._answer, question)
+
+    def _answer(self, question: Question) -> Answer:
         passages, language = question.passages, question.language
         if passages and _SUMMARY_CUE.search(question.text):
             return self._summary(passages, language)
