@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -17,6 +17,8 @@ from digestbot.app.cli_common import Console, LanguageOption, SourceOption, load
 
 if TYPE_CHECKING:
     from digestbot.bot.scheduling.subscriptions import SubscriptionService
+
+T = TypeVar("T")
 
 _KEY_HELP = "The channel as platform:channel_id, e.g. slack:C0123ABC or discord:1234567890."
 _DETAIL_HELP = "brief (top picks, compact lists; the default) or full."
@@ -72,7 +74,9 @@ def post(
                 day=day or bot.scheduler.edition(bot.scheduler.clock()),
                 language=lang or (subscription.language if subscription else settings.digest_language),
                 categories=subscription.categories if subscription else (),
-                interests=_given_or(chosen_interests, subscription.interests if subscription else ()),
+                interests=(subscription.interests if subscription else ())
+                if chosen_interests is None
+                else chosen_interests,
                 detail=chosen_detail or (subscription.detail if subscription else "brief"),
             )
         finally:
@@ -89,19 +93,17 @@ def _post_overrides(detail: str | None, interests: str | None) -> tuple[str | No
     from digestbot.bot.commands.grammar import parse_detail
     from digestbot.summarizer.ranking import parse_interests
 
-    try:
-        chosen_detail = parse_detail(detail) if detail is not None else None
-    except ValueError as error:
-        raise Console.fail(f"--detail: {error}") from None
-    try:
-        chosen_interests = parse_interests(interests) if interests is not None else None
-    except ValueError as error:
-        raise Console.fail(f"--interests: {error}") from None
-    return chosen_detail, chosen_interests
+    return _option("--detail", parse_detail, detail), _option("--interests", parse_interests, interests)
 
 
-def _given_or(given: tuple[str, ...] | None, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    return fallback if given is None else given
+def _option(name: str, parse: Callable[[str], T], value: str | None) -> T | None:
+    """``value`` parsed, ``None`` when the option was not given; a bad value ends as one line naming it."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise Console.fail(f"{name}: {error}") from None
 
 
 def health(
