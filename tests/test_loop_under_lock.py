@@ -1,9 +1,12 @@
 """The real ``digestbot run`` keeps its event loop free while another process holds SQLite's lock.
 
 Every database call from async code runs in the database pool, so a question waiting for the
-write lock waits there, and ``/healthz`` (and every ack) keeps being answered meanwhile. The
-test asserts the order of events, not durations: ``/healthz`` answers while this test process
-still holds the lock and the question is still unanswered; the answer follows the release.
+write lock waits there, and ``/healthz`` (and every ack) keeps being answered meanwhile. A slash
+command is acknowledged meanwhile too: nothing before its ack waits on the database (Bolt gives
+up on an ack after 3 s, and Slack then shows the user an error). The test asserts the order of
+events, not durations: ``/healthz`` answers and the command is acknowledged while this test
+process still holds the lock, and the question and the command are still unanswered; the answers
+follow the release.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tests.fakes.slack_socket import FakeSocketMode
 from tests.test_runtime import BotProcess, health, wait_until
 
 CHANNEL = "C0DIGEST"
+OTHER_CHANNEL = "C0OTHER"
 PARENT_TS = "1750000000.000100"
 PAPER_ID = "2606.26650"  # in the shipped sample day
 HEALTH_CHECKS = 20
@@ -35,7 +39,12 @@ def _question(event_id: str) -> dict[str, object]:
     }
 
 
-async def test_healthz_answers_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+def _command(text: str) -> dict[str, str]:
+    return {"command": "/digest", "text": text, "channel_id": OTHER_CHANNEL, "user_id": "U0BOB",
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0", "response_url": ""}  # fmt: skip
+
+
+async def test_healthz_and_acks_answer_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
     database = tmp_path / "bot.db"
     link = ThreadLink("slack", CHANNEL, PARENT_TS, None, "en", (PAPER_ID,))
     SqlThreadLinks(open_database(f"sqlite:///{database}")).link(link)
@@ -55,16 +64,18 @@ async def test_healthz_answers_while_another_process_holds_the_write_lock(tmp_pa
                 locker.execute("BEGIN IMMEDIATE")  # this process now holds the write lock
                 try:
                     await socket_mode.ack_for(await socket_mode.push("events_api", _question("Ev1")))
+                    command_ack = await socket_mode.ack_for(await socket_mode.push("slash_commands", _command("llm")))
                     answers = [await asyncio.to_thread(health, bot.port) for _ in range(HEALTH_CHECKS)]
-                    unanswered_while_locked = slack.posted(CHANNEL) == []
+                    unanswered_while_locked = slack.posted(CHANNEL) == slack.posted(OTHER_CHANNEL) == []
                 finally:
                     locker.execute("COMMIT")
                     locker.close()
-                await slack.until(lambda: len(slack.posted(CHANNEL)) == 1, timeout=60)
+                await slack.until(lambda: len(slack.posted(CHANNEL)) == 1 and slack.posted(OTHER_CHANNEL), timeout=60)
             finally:
                 bot.stop(process)
 
     assert answers == [(200, {"status": "ok"})] * HEALTH_CHECKS  # answered while the lock was held
-    assert unanswered_while_locked  # the question was waiting for the database meanwhile
+    assert command_ack["payload"]["text"] == "Working on it…"  # acknowledged while the lock was held
+    assert unanswered_while_locked  # the question and the command were waiting for the database
     (answer,) = slack.posted(CHANNEL)
     assert answer["thread_ts"] == PARENT_TS

@@ -80,10 +80,9 @@ class SlackBot:
     # -- listeners -----------------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        trigger_id = command.get("trigger_id")
-        if trigger_id and not await db_call(self.services.seen_events.first_time, f"slack:command:{trigger_id}"):
-            await ack()  # a replay of a signed request: Slack gives every invocation its own trigger_id
-            return
+        """Acknowledge from memory alone: nothing before ``ack`` waits on the database, so a
+        database locked for seconds delays the answer, never the ack (Bolt gives up after 3 s
+        and Slack shows the user ``operation_timeout``). Replays are recognised after the ack."""
         try:
             parsed = self.services.handler.parse(unescape(command.get("text") or ""))
         except CommandError as error:
@@ -120,9 +119,16 @@ class SlackBot:
     async def _answer_command(
         self, command: Command, payload: dict[str, Any], *, respond: AsyncRespond, ticket: Ticket
     ) -> None:
-        """In the channel's queue; computing holds a global work slot, posting (paced) does not."""
-        async with ticket, ticket.turn():
-            await self._answer_in_turn(command, payload, respond=respond, ticket=ticket)
+        """In the channel's queue; computing holds a global work slot, posting (paced) does not.
+
+        A replay of a signed request (Slack gives every invocation its own ``trigger_id``) was
+        acknowledged like any command, and ends here, unanswered."""
+        async with ticket:
+            trigger_id = payload.get("trigger_id")
+            if trigger_id and not await db_call(self.services.seen_events.first_time, f"slack:command:{trigger_id}"):
+                return
+            async with ticket.turn():
+                await self._answer_in_turn(command, payload, respond=respond, ticket=ticket)
 
     async def _answer_in_turn(
         self, command: Command, payload: dict[str, Any], *, respond: AsyncRespond, ticket: Ticket
