@@ -153,21 +153,24 @@ async def measure(urls: dict[str, str], options: argparse.Namespace) -> None:
         transport = ready.create_transport()
         bot.outlets["slack"] = ready.outlet(transport)
         try:
-            await each_day(bot, calendar, days=options.days, from_day=options.from_day, trim=options.trim)
+            await each_day(bot, calendar, options)
         finally:
             await transport.close()
             await bot.scheduler.shutdown()
             bot.engine.dispose()
 
 
-async def each_day(bot: Bot, calendar: Calendar, *, days: int, from_day: int, trim: bool) -> None:
+async def each_day(bot: Bot, calendar: Calendar, options: argparse.Namespace) -> None:
+    days, from_day = options.days, options.from_day
     early: tracemalloc.Snapshot | None = None
     rss: dict[int, float] = {}
     print(f"{'day':>3} {'edition':10} {'RSS MB':>7} {'traced MB':>9}")
     for number in range(1, days + 1):
         await one_day(bot, calendar.next_day(), number=number)
         gc.collect()
-        if trim:
+        if options.freeze:
+            gc.freeze()
+        if options.trim:
             release_free_memory()
         rss[number] = rss_mb()
         traced, _ = tracemalloc.get_traced_memory()
@@ -186,6 +189,7 @@ def main() -> None:
     parser.add_argument("--from-day", type=int, default=3)
     parser.add_argument("--trace", action="store_true", help="tracemalloc: slower, and RSS includes its tables")
     parser.add_argument("--trim", action="store_true", help="glibc malloc_trim(0) after each day, before measuring")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() the day's survivors, after collecting")
     parser.add_argument("--database-url", help="where the bot keeps its data (default: a SQLite file)")
     parser.add_argument("--arena-max", type=int, default=0, help="glibc malloc arenas (0: glibc's default)")
     options = parser.parse_args()

@@ -1,4 +1,5 @@
-"""``digestbot run`` hands freed heap pages back to the system (``app/memory.py``).
+"""``digestbot run`` hands freed heap pages back to the system and keeps garbage collections short
+(``app/memory.py``).
 
 How much it saves over a month is a figure, printed by ``benchmarks/memory_growth.py`` and
 judged by ``benchmarks/soak.py``; here are the behaviours it rests on.
@@ -7,25 +8,60 @@ judged by ``benchmarks/soak.py``; here are the behaviours it rests on.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
+from collections.abc import Iterator
 
 import pytest
 
 from digestbot.app.memory import (
-    can_release_memory,
     release_free_memory,
     release_memory_when_idle,
+    settle_heap,
     share_malloc_arenas,
 )
 
 
 def test_the_pages_of_blocks_freed_below_a_live_one_are_given_back() -> None:
-    assert can_release_memory()  # the bot's platforms (Debian, the python:3.11-slim image) use glibc
+    # The bot's platforms (Debian, the python:3.11-slim image) use glibc: False would mean no malloc_trim.
     blocks = [bytearray(64 * 1024) for _ in range(256)]  # 16 MB on the heap (under the mmap threshold)
     pinned = blocks.pop()  # the newest block keeps the heap's top: malloc alone would keep the rest
     blocks.clear()
     assert release_free_memory()
     assert len(pinned) == 64 * 1024
+
+
+class Node:
+    """A reference cycle's member: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def thawed_afterwards() -> Iterator[None]:
+    """Settling freezes everything this test process holds; later tests expect a plain collector."""
+    yield
+    gc.unfreeze()
+
+
+def test_settling_collects_the_work_s_garbage_then_freezes_the_survivors(thawed_afterwards: None) -> None:
+    garbage, survivor = Node(), Node()
+    collected = weakref.ref(garbage)
+    del garbage
+    settle_heap()
+    assert collected() is None  # collected before the freeze, not kept forever by it
+    assert gc.get_freeze_count() > 0 and not any(o is survivor for o in gc.get_objects())  # no longer walked
+
+
+def test_garbage_made_after_settling_is_still_collected(thawed_afterwards: None) -> None:
+    settle_heap()
+    later = Node()
+    collected = weakref.ref(later)
+    del later
+    gc.collect()
+    assert collected() is None
 
 
 def releases_for(cpu_readings: list[float]) -> list[str]:

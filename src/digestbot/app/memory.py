@@ -18,6 +18,15 @@ each measured over the same 17 days:
 :func:`release_memory_when_idle` trims each time the process goes quiet after work, while the
 work's garbage is free and before the next work spreads live blocks over it. Elsewhere than
 glibc (musl, macOS) both do nothing.
+
+The same quiet moment keeps Python's cyclic garbage collector short (:func:`settle_heap`). A
+full collection walks every object it tracks while holding the GIL, so nothing else runs: once
+the bot has imported SQLAlchemy, matplotlib, slack_sdk and the rest, that is ~210,000 objects
+and 140 ms in which the event loop is frozen; the worst ``/healthz`` probes of
+``benchmarks/healthz_under_load.py`` were such a collection, triggered by the burst of work
+after a database lock. Nearly all those objects (functions, classes, module dictionaries) live
+as long as the process, so after collecting, the survivors are frozen (``gc.freeze``): later
+collections walk only what was made since.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import gc
 import logging
 import os
 import resource
@@ -46,8 +56,10 @@ WORK_CPU_SECONDS = 0.25
 chart alone takes this), a burst of commands. An idle bot's heartbeat (health checks, timers)
 adds up to it only over many minutes. A release takes 20–80 ms of the CPU worker on a badly
 fragmented 370 MB heap (measured), so it is not run after every command."""
-QUIET_CPU_SHARE = 0.05
-"""A check interval in which the process used less than this share of a core is quiet."""
+QUIET_CPU_SHARE = 0.15
+"""A check interval in which the process used less than this share of a core is quiet. Work uses
+most of a core; background traffic a few percent (an orchestrator probing ``/healthz`` 50 times a
+second: 6.5 %, measured), and a bot that never counts as quiet never settles its heap."""
 
 
 @cache
@@ -72,15 +84,24 @@ def share_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(libc.mallopt(M_ARENA_MAX, arenas))
 
 
-def can_release_memory() -> bool:
-    """Whether this C library can give freed heap pages back (glibc can)."""
-    return _libc() is not None
-
-
 def release_free_memory() -> bool:
     """Give the free pages of every malloc arena back to the system; ``True`` if any were."""
     libc = _libc()
     return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
+def settle_heap() -> bool:
+    """After a burst of work: collect its reference cycles, exempt the survivors from future
+    collections, give the freed pages back; ``True`` if pages were given back.
+
+    Frozen objects are still freed by reference counting like any other. Only a reference cycle
+    that turns to garbage after its objects were frozen is not collected; the bot's long-lived
+    objects (imported code, pools, caches that evict by dropping references) rarely do that, and
+    ``benchmarks/memory_growth.py --freeze`` measures what it costs over weeks of days.
+    """
+    gc.collect()
+    gc.freeze()
+    return release_free_memory()
 
 
 def cpu_seconds() -> float:
@@ -93,17 +114,15 @@ async def release_memory_when_idle(
     *,
     check_every: float = CHECK_EVERY_SECONDS,
     cpu_time: Callable[[], float] = cpu_seconds,
-    release: Callable[[], bool] = release_free_memory,
+    release: Callable[[], bool] = settle_heap,
 ) -> None:
-    """Until cancelled, give freed memory back each time the process goes quiet after work.
+    """Until cancelled, settle the heap (:func:`settle_heap`) each time the process goes quiet
+    after work.
 
     Right after the work, because that is when its garbage is free and before the next work
     spreads live blocks over it; only after work, so an idle bot is not woken to trim nothing.
     The release runs in the CPU worker: never on the event loop, never beside a chart or build.
     """
-    if release is release_free_memory and not can_release_memory():
-        log.debug("this C library has no malloc_trim; freed memory stays with the allocator")
-        return
     released = previous = cpu_time()
     while True:
         await asyncio.sleep(check_every)
