@@ -25,7 +25,8 @@ from digestbot.app.platforms import configured_platforms
 from digestbot.app.wiring import Bot, build_bot
 from digestbot.bot.commands.handlers import CommandHandler
 from digestbot.bot.config import Settings
-from digestbot.summarizer.cpu import keep_event_loop_responsive
+from digestbot.summarizer.cpu import keep_event_loop_responsive, run_cpu_bound
+from digestbot.summarizer.offline.sentence_ranker import load_background
 
 log = logging.getLogger("digestbot")
 
@@ -49,6 +50,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
         loop.add_signal_handler(signum, stop.set)
     try:
         releaser = asyncio.create_task(release_memory_when_idle())
+        warming = asyncio.create_task(run_cpu_bound(load_background))  # not in the first question
         for adapter in adapters:
             await adapter.start()
         bot.scheduler.start()
@@ -65,6 +67,7 @@ async def run_bot(settings: Settings, *, interactive: bool | None = None) -> Non
     finally:
         health.ready = False
         releaser.cancel()
+        warming.cancel()
         if probe is not None:
             probe.cancel()
         await bot.scheduler.shutdown()

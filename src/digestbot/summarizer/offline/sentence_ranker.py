@@ -69,6 +69,15 @@ def _background() -> tuple[int, Counter[str]]:
     return count, frequency
 
 
+def load_background() -> None:
+    """Count the background stems now (~200 ms of CPU, once per process) rather than in the first
+    question. ``digestbot run`` calls this in the CPU worker at start-up: counted during a burst
+    of posts instead, those 200 ms of pure Python slowed every I/O step of the event loop (each
+    takes the GIL back from the busy worker), and ``/healthz`` p99 rose from 25–30 ms to 64–124 ms
+    (``benchmarks/healthz_under_load.py``)."""
+    _background()
+
+
 def idf(term: str) -> float:
     """BM25's IDF of a stem in the background abstracts (a stem they lack counts as in none)."""
     count, frequency = _background()
